@@ -1,0 +1,50 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DAGSTER_DISABLE_TELEMETRY := 1
+export UV_COMPILE_BYTECODE := 1
+export OPENBLAS_NUM_THREADS := 1
+
+.PHONY: setup run test lint dev sample clean
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+setup: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
+
+## run the whole pipeline on data_samples/ (or $WEALTHGRAPH_DATA) into warehouse/wealthgraph.duckdb
+run: setup
+	$(VENV)/bin/wealthgraph run
+
+## lint and run the tests
+test: setup lint
+	$(VENV)/bin/pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## the Dagster UI on http://127.0.0.1:3000
+dev: setup
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000
+
+## regenerate the committed sample (2,000 users, 30 days, seed 42)
+sample: setup
+	rm -rf data_samples/events data_samples/snapshots data_samples/transactions data_samples/reference
+	$(VENV)/bin/wealthgraph generate --out data_samples --users 2000 --days 30 --seed 42
+
+clean:
+	rm -rf $(VENV) $(TOOLS) warehouse $(DAGSTER_HOME)

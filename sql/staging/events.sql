@@ -1,0 +1,66 @@
+-- staging.events: every line of one day's events file, typed, with the first reason it is
+-- rejected (null = accepted). `typed` holds the day's lines parsed by wealthgraph.ingest.parse.
+with checked as (
+    select
+        typed.*,
+        event_types.target_kind,
+        event_types.amount_required,
+        row_number() over (partition by typed.event_id order by typed.line_no) as copy_no
+    from typed
+    left join core.event_types using (event_type)
+),
+
+final as (
+    select
+        checked.* exclude (problem, target_kind, amount_required, copy_no),
+        coalesce(problem, case
+            when amount_required is null then 'unknown event_type: ' || event_type
+            when user_id not in (select customer_id from core.customers)
+                then 'unknown user_id: ' || user_id
+            when ts::date <> partition_date then 'timestamp outside partition: ' || ts
+            when target_kind is not null and target_id is null then 'missing field: target_id'
+            when target_kind = 'customer' and target_id = user_id then 'target_id is the user'
+            when target_kind = 'customer'
+                and target_id not in (select customer_id from core.customers)
+                then 'unknown target_id (customer): ' || target_id
+            when target_kind = 'manager'
+                and target_id not in (select manager_id from core.managers)
+                then 'unknown target_id (manager): ' || target_id
+            when target_kind = 'group' and target_id not in (select group_id from core.groups)
+                then 'unknown target_id (group): ' || target_id
+            when target_kind = 'article'
+                and target_id not in (select article_id from core.articles)
+                then 'unknown target_id (article): ' || target_id
+            when target_kind = 'product'
+                and target_id not in (select product_id from core.products)
+                then 'unknown target_id (product): ' || target_id
+            when target_kind = 'official_account'
+                and target_id not in (select official_account_id from core.articles)
+                then 'unknown target_id (official account): ' || target_id
+            when target_kind = 'service' and target_id <> '95588'
+                then 'unknown target_id (service desk): ' || target_id
+            when manager_id not in (select manager_id from core.managers)
+                then 'unknown manager_id: ' || manager_id
+            when event_type = 'manager_recommend' and manager_id is null
+                then 'missing field: manager_id'
+            when via_user_id not in (select customer_id from core.customers)
+                then 'unknown via_user_id: ' || via_user_id
+            when amount_required and amount is null then 'missing field: amount'
+            -- one hundred million yuan is beyond any single retail movement
+            when amount <= 0 or amount > 100000000 then 'impossible amount: ' || amount
+            when event_type = 'scenario_payment'
+                and coalesce(category, '') not in (
+                    select value from core.enums where domain = 'scenario'
+                )
+                then 'unknown scenario category: ' || coalesce(category, 'null')
+            when event_type = 'manager_rating' and coalesce(rating, 0) not between 1 and 5
+                then 'impossible rating: ' || coalesce(rating::varchar, 'null')
+            when copy_no > 1 then 'duplicate event_id: ' || event_id
+            when event_id in (
+                select event_id from core.events where partition_date <> checked.partition_date
+            ) then 'duplicate event_id: already ingested on another day'
+        end) as reject_reason
+    from checked
+)
+
+select * from final

@@ -1,0 +1,50 @@
+"""Shared fixtures: small landing folders cut from the committed sample in data_samples/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wealthgraph import landing
+from wealthgraph.settings import ROOT, Settings
+
+SAMPLE = ROOT / "data_samples"
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+def sample_days(source: landing.Source = landing.EVENTS) -> list[dt.date]:
+    days = landing.landed_days(SAMPLE, source)
+    if not days:
+        pytest.fail(f"the committed sample is missing: no {source.folder} files in {SAMPLE}")
+    return days
+
+
+def cut_landing(target: Path, days: list[dt.date]) -> Path:
+    """A landing folder with the sample's reference files and the given days of daily files."""
+    shutil.copytree(SAMPLE / "reference", target / "reference")
+    for source in landing.DAILY_SOURCES:
+        for day in days:
+            path = landing.source_path(SAMPLE, source, day)
+            if path.exists():
+                copy = landing.source_path(target, source, day)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, copy)
+    return target
+
+
+@pytest.fixture
+def one_day_landing(tmp_path: Path) -> tuple[Path, dt.date]:
+    """The sample's reference files and its first full day of events, snapshots, transactions."""
+    day = sample_days()[0]
+    return cut_landing(tmp_path / "landing", [day]), day
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path):
+    def make(landing_dir: Path, start: dt.date | None = None) -> Settings:
+        return Settings(landing=landing_dir, database=tmp_path / "wh.duckdb", start_date=start)
+
+    return make

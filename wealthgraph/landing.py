@@ -1,0 +1,326 @@
+"""The landing format: the one file layout the generator and every adapter write and ingest reads.
+
+Every landing file is gzip-compressed JSON Lines (one object per line, UTF-8), so a bad line can
+be named by file and line number and never takes its neighbours down with it.
+
+    <landing>/reference/<table>.jsonl.gz          full current state, re-read on every run
+    <landing>/events/YYYY-MM-DD.jsonl.gz          interaction log of one day
+    <landing>/snapshots/YYYY-MM-DD.jsonl.gz       account balances as of the end of that day
+    <landing>/transactions/YYYY-MM-DD.jsonl.gz    account money movements of that day
+
+The field lists below are the contract; ``README.md`` documents them for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+SUFFIX = ".jsonl.gz"
+DATE_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
+
+RISK_TOLERANCES = ("C1", "C2", "C3", "C4", "C5")
+RISK_LEVELS = ("R1", "R2", "R3", "R4", "R5")
+CREDIT_GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC")
+ASSET_CLASSES = ("current", "time_deposit", "wealth", "fund", "insurance", "precious_metal")
+LIABILITY_CLASSES = ("loan", "credit_card")
+PRODUCT_CLASSES = ASSET_CLASSES + LIABILITY_CLASSES
+GROUP_KINDS = ("family", "colleague", "industry", "interest")
+ACCOUNT_STATUSES = ("active", "closed", "overdue")
+CHANNELS = ("app", "web", "mini_program")
+DEVICES = ("ios", "android", "web")
+SCENARIOS = ("utilities", "education", "medical", "transport", "dining", "shopping", "government")
+TRANSACTION_CATEGORIES = (
+    "salary",
+    "pension",
+    "interest",
+    "household",
+    "insurance",
+    "loan_payment",
+    "card_spend",
+    "cash",
+    "transfer",
+    "other",
+)
+SERVICE_DESK_ID = "95588"
+GENDERS = ("F", "M")
+DIRECTIONS = ("credit", "debit")
+ENUMS: dict[str, tuple[str, ...]] = {
+    "risk_tolerance": RISK_TOLERANCES,
+    "risk_level": RISK_LEVELS,
+    "credit_grade": CREDIT_GRADES,
+    "product_class": PRODUCT_CLASSES,
+    "liability_class": LIABILITY_CLASSES,
+    "group_kind": GROUP_KINDS,
+    "account_status": ACCOUNT_STATUSES,
+    "channel": CHANNELS,
+    "device": DEVICES,
+    "scenario": SCENARIOS,
+    "transaction_category": TRANSACTION_CATEGORIES,
+    "gender": GENDERS,
+    "direction": DIRECTIONS,
+}
+
+# event_type -> (what target_id names, whether amount is required)
+EVENT_TYPES: dict[str, tuple[str | None, bool]] = {
+    # messaging: the customer is always user_id; manager replies carry the manager in target_id
+    "message_friend": ("customer", False),
+    "message_manager": ("manager", False),
+    "message_from_manager": ("manager", False),
+    "message_group": ("group", False),
+    "message_service": ("service", False),
+    # relationships
+    "friend_add": ("customer", False),
+    "friend_remove": ("customer", False),
+    "group_join": ("group", False),
+    "group_leave": ("group", False),
+    "follow_account": ("official_account", False),
+    "unfollow_account": ("official_account", False),
+    # content
+    "article_read": ("article", False),
+    "article_like": ("article", False),
+    "article_share": ("article", False),
+    "article_comment": ("article", False),
+    # products
+    "product_view": ("product", False),
+    "product_share": ("product", False),
+    "product_buy": ("product", True),
+    "product_redeem": ("product", True),
+    "manager_recommend": ("product", False),
+    # money between people and scenario payments
+    "transfer": ("customer", True),
+    "red_packet": ("customer", True),
+    "aa_bill": ("customer", True),
+    "scenario_payment": (None, True),
+    # service
+    "manager_rating": ("manager", False),
+    "login": (None, False),
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One landing source: where its files live, its fields and the key that identifies a row."""
+
+    name: str
+    folder: str
+    daily: bool
+    key: tuple[str, ...]
+    fields: dict[str, str]  # field -> DuckDB type of the typed column
+    required: tuple[str, ...]
+
+
+def _daily(name: str, key: str, fields: dict[str, str], required: tuple[str, ...]) -> Source:
+    return Source(name, name, True, (key,), fields, required)
+
+
+def _reference(name: str, key: tuple[str, ...], fields: dict[str, str]) -> Source:
+    return Source(name, "reference", False, key, fields, tuple(fields))
+
+
+EVENTS = _daily(
+    "events",
+    "event_id",
+    {
+        "event_id": "VARCHAR",
+        "ts": "TIMESTAMP",
+        "user_id": "VARCHAR",
+        "event_type": "VARCHAR",
+        "target_id": "VARCHAR",
+        "manager_id": "VARCHAR",  # manager who recommended, replied or was rated
+        "via_user_id": "VARCHAR",  # who shared the article/product this read or view came from
+        "amount": "DECIMAL(18,2)",
+        "category": "VARCHAR",  # scenario of a scenario_payment
+        "rating": "INTEGER",
+        "comment": "VARCHAR",
+        "channel": "VARCHAR",
+        "device": "VARCHAR",
+        "city": "VARCHAR",
+    },
+    ("event_id", "ts", "user_id", "event_type"),
+)
+SNAPSHOTS = Source(
+    "snapshots",
+    "snapshots",
+    True,
+    ("as_of", "account_id"),
+    {
+        "as_of": "DATE",
+        "customer_id": "VARCHAR",
+        "account_id": "VARCHAR",
+        "product_id": "VARCHAR",
+        "balance": "DECIMAL(18,2)",
+        "currency": "VARCHAR",
+        "status": "VARCHAR",
+        "opened_at": "DATE",
+        "maturity_date": "DATE",
+    },
+    ("as_of", "customer_id", "account_id", "product_id", "balance", "currency", "status"),
+)
+
+TRANSACTIONS = _daily(
+    "transactions",
+    "txn_id",
+    {
+        "txn_id": "VARCHAR",
+        "ts": "TIMESTAMP",
+        "customer_id": "VARCHAR",
+        "account_id": "VARCHAR",
+        "direction": "VARCHAR",  # credit | debit
+        "amount": "DECIMAL(18,2)",  # always positive; direction says which way
+        "category": "VARCHAR",
+        "balance_after": "DECIMAL(18,2)",
+    },
+    ("txn_id", "ts", "customer_id", "account_id", "direction", "amount", "category"),
+)
+
+BRANCHES = _reference(
+    "branches", ("branch_id",), {"branch_id": "VARCHAR", "name": "VARCHAR", "city": "VARCHAR"}
+)
+MANAGERS = _reference(
+    "managers",
+    ("manager_id",),
+    {
+        "manager_id": "VARCHAR",
+        "name": "VARCHAR",
+        "branch_id": "VARCHAR",
+        "hired_at": "DATE",
+        "capacity": "INTEGER",
+        "is_active": "BOOLEAN",
+    },
+)
+CUSTOMERS = Source(
+    "customers",
+    "reference",
+    False,
+    ("customer_id",),
+    {
+        "customer_id": "VARCHAR",
+        "name": "VARCHAR",  # personal data: stays in raw/core customer tables
+        "phone": "VARCHAR",  # personal data
+        "id_number": "VARCHAR",  # personal data
+        "gender": "VARCHAR",
+        "birth_date": "DATE",
+        "city": "VARCHAR",
+        "branch_id": "VARCHAR",
+        "manager_id": "VARCHAR",
+        "risk_tolerance": "VARCHAR",
+        "risk_assessed_at": "DATE",
+        "credit_grade": "VARCHAR",
+        "industry": "VARCHAR",
+        "registered_at": "DATE",
+    },
+    ("customer_id", "gender", "birth_date", "branch_id", "registered_at"),
+)
+PRODUCTS = Source(
+    "products",
+    "reference",
+    False,
+    ("product_id",),
+    {
+        "product_id": "VARCHAR",
+        "name": "VARCHAR",
+        "product_class": "VARCHAR",
+        "risk_level": "VARCHAR",  # R1–R5; null for liabilities
+        "min_amount": "DECIMAL(18,2)",
+        "term_days": "INTEGER",  # null: open-ended
+        "expected_yield_pct": "DOUBLE",
+        "on_sale_from": "DATE",
+        "on_sale_to": "DATE",  # null: still on sale
+        "is_top_up": "BOOLEAN",
+    },
+    ("product_id", "name", "product_class", "min_amount", "on_sale_from", "is_top_up"),
+)
+ARTICLES = Source(
+    "articles",
+    "reference",
+    False,
+    ("article_id",),
+    {
+        "article_id": "VARCHAR",
+        "title": "VARCHAR",
+        "official_account_id": "VARCHAR",
+        "topic": "VARCHAR",
+        "author_manager_id": "VARCHAR",
+        "product_id": "VARCHAR",  # product the article promotes, if any
+        "published_at": "DATE",
+    },
+    ("article_id", "title", "official_account_id", "topic", "published_at"),
+)
+GROUPS = Source(
+    "groups",
+    "reference",
+    False,
+    ("group_id",),
+    {
+        "group_id": "VARCHAR",
+        "name": "VARCHAR",
+        "kind": "VARCHAR",
+        "topic": "VARCHAR",
+        "owner_manager_id": "VARCHAR",
+        "created_at": "DATE",
+    },
+    ("group_id", "name", "kind", "created_at"),
+)
+GROUP_MEMBERS = _reference(
+    "group_members",
+    ("group_id", "customer_id"),
+    {"group_id": "VARCHAR", "customer_id": "VARCHAR", "joined_at": "DATE"},
+)
+FRIENDSHIPS = _reference(
+    "friendships",
+    ("customer_id", "friend_id"),
+    {"customer_id": "VARCHAR", "friend_id": "VARCHAR", "since": "DATE"},
+)
+
+REFERENCE_SOURCES = (
+    BRANCHES,
+    MANAGERS,
+    CUSTOMERS,
+    PRODUCTS,
+    ARTICLES,
+    GROUPS,
+    GROUP_MEMBERS,
+    FRIENDSHIPS,
+)
+DAILY_SOURCES = (EVENTS, SNAPSHOTS, TRANSACTIONS)
+SOURCES = {s.name: s for s in (*REFERENCE_SOURCES, *DAILY_SOURCES)}
+PERSONAL_FIELDS = ("name", "phone", "id_number")
+
+
+def source_path(landing: Path, source: Source, day: dt.date | None = None) -> Path:
+    """Path of a source's file: ``reference/<name>.jsonl.gz`` or ``<name>/<day>.jsonl.gz``."""
+    if source.daily:
+        if day is None:
+            raise ValueError(f"{source.name} is daily: give the day")
+        return landing / source.folder / f"{day.isoformat()}{SUFFIX}"
+    return landing / source.folder / f"{source.name}{SUFFIX}"
+
+
+def landed_days(landing: Path, source: Source) -> list[dt.date]:
+    """Days for which a daily source has a file, oldest first."""
+    folder = landing / source.folder
+    if not folder.is_dir():
+        return []
+    days = (DATE_FILE.match(p.name) for p in folder.iterdir())
+    return sorted(dt.date.fromisoformat(m.group(1)) for m in days if m)
+
+
+def write_jsonl(path: Path, rows: pl.DataFrame | Iterable[dict]) -> int:
+    """Write rows as gzip JSON Lines with ISO dates and timestamps; return the row count."""
+    frame = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(list(rows))
+    frame = frame.with_columns(
+        pl.col(pl.Date).dt.to_string("%Y-%m-%d"),
+        pl.col(pl.Datetime).dt.to_string("%Y-%m-%dT%H:%M:%S"),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mtime=0 keeps the bytes identical for identical rows, so the generator is reproducible
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        frame.write_ndjson(out)
+    return frame.height

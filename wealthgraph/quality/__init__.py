@@ -1,0 +1,1 @@
+"""Data-quality expectations (Great Expectations) over warehouse tables."""

@@ -1,0 +1,128 @@
+"""Materialize the main job over every landed day, in process, and summarise the warehouse."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from wealthgraph import landing
+from wealthgraph.settings import ROOT, Settings
+
+
+def _landed_range(settings: Settings) -> tuple[str, str]:
+    days = sorted(
+        {d for s in landing.DAILY_SOURCES for d in landing.landed_days(settings.landing, s)}
+    )
+    if not days:
+        raise SystemExit(
+            f"no daily landing files under {settings.landing} "
+            "(expected events/YYYY-MM-DD.jsonl.gz; set WEALTHGRAPH_DATA to a landing folder)"
+        )
+    return days[0].isoformat(), days[-1].isoformat()
+
+
+def summary(settings: Settings) -> str:
+    """Row counts of every warehouse table, and what was quarantined."""
+    from wealthgraph.warehouse import connect
+
+    con = connect(settings.database)
+    try:
+        names = con.execute(
+            """
+            select schema_name || '.' || table_name from duckdb_tables()
+            where schema_name in ('core', 'graph', 'features', 'marts') order by 1
+            """
+        ).fetchall()
+        tables = [(n, con.execute(f"select count(*) from {n}").fetchone()[0]) for (n,) in names]
+        if not con.execute(
+            "select count(*) from duckdb_views() where view_name = 'ingest_audit'"
+        ).fetchone()[0]:
+            return f"warehouse {settings.database}: no quality views yet (the run stopped early)"
+        audit = con.execute(
+            "select sum(rows_in), sum(rows_accepted), sum(rows_quarantined) "
+            "from quality.ingest_audit"
+        ).fetchone()
+        reasons = con.execute(
+            """
+            select source, regexp_extract(reason, '^[^:]*') as reason, count(*) as n
+            from quality.quarantine group by all order by n desc limit 8
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    lines = [f"warehouse {settings.database}"]
+    lines += [f"  {name:<28} {rows:>12,} rows" for name, rows in tables]
+    lines.append(
+        f"  ingest: {audit[0]:,} lines in = {audit[1]:,} accepted + {audit[2]:,} quarantined"
+    )
+    lines += [f"    quarantined {source}: {reason} x{n:,}" for source, reason, n in reasons]
+    return "\n".join(lines)
+
+
+def materialize_range(settings: Settings, first: str, last: str, instance=None):
+    """Run every asset for the days ``first`` .. ``last`` in this process (one DuckDB writer)."""
+    import warnings
+
+    import dagster as dg
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    from pipelines.definitions import build_definitions
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    return (
+        build_definitions(settings)
+        .resolve_job_def("main_job")
+        .execute_in_process(
+            instance=instance or dg.DagsterInstance.ephemeral(),
+            tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            raise_on_error=False,
+        )
+    )
+
+
+def failed_checks(result) -> list[str]:
+    """``asset:check`` for every asset check that did not pass in a run result."""
+    return [
+        f"{e.asset_check_evaluation_data.asset_key.to_user_string()}:"
+        f"{e.asset_check_evaluation_data.check_name}"
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.asset_check_evaluation_data.passed
+    ]
+
+
+def main() -> int:
+    """Run every asset over the full landed range; return a process exit code."""
+    import dagster as dg
+
+    os.environ.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    settings = Settings.from_env()
+    first, last = _landed_range(settings)
+    print(
+        f"wealthgraph: {settings.landing} -> {settings.database}, days {first} .. {last}",
+        file=sys.stderr,
+    )
+    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    started = time.perf_counter()
+    result = materialize_range(settings, first, last, dg.DagsterInstance.get())
+    elapsed = time.perf_counter() - started
+    failed = failed_checks(result)
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                print(
+                    f"step {event.step_key} failed: {event.step_failure_data.error.message}",
+                    file=sys.stderr,
+                )
+    print(summary(settings))
+    print(
+        f"run {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s; "
+        f"failed checks: {', '.join(failed) or 'none'}"
+    )
+    return 0 if result.success and not failed else 1
