@@ -1,10 +1,13 @@
 """The main job, its daily schedule, and the sensor that runs a day when its files land."""
 
+import datetime as dt
 import json
 import os
 
 import dagster as dg
 
+from pipelines.partitions import landed_day_keys, landing_days
+from pipelines.resources import LandingFolder
 from wealthgraph import landing
 
 main_job = dg.define_asset_job(
@@ -13,29 +16,37 @@ main_job = dg.define_asset_job(
     description="Ingest, check and build every table for the selected days.",
 )
 
-# yesterday's partition every morning, once the night's files have landed
-daily_schedule = dg.build_schedule_from_partitioned_job(main_job, hour_of_day=6)
+
+@dg.schedule(job=main_job, cron_schedule="0 6 * * *", execution_timezone="Asia/Shanghai")
+def daily_schedule(context: dg.ScheduleEvaluationContext, landing_folder: LandingFolder):
+    """Every morning, yesterday's partition, once the night's files have landed."""
+    yesterday = (context.scheduled_execution_time.date() - dt.timedelta(days=1)).isoformat()
+    if yesterday not in landed_day_keys(landing_folder.root):
+        return dg.SkipReason(f"no landing files for {yesterday} in {landing_folder.root}")
+    context.instance.add_dynamic_partitions(landing_days.name, [yesterday])
+    return dg.RunRequest(partition_key=yesterday, run_key=f"schedule:{yesterday}")
 
 
 @dg.sensor(job=main_job, minimum_interval_seconds=60)
-def landing_files_sensor(context: dg.SensorEvaluationContext, landing_folder) -> dg.SensorResult:
-    """Request the day's run when a daily landing file appears or changes."""
+def landing_files_sensor(
+    context: dg.SensorEvaluationContext, landing_folder: LandingFolder
+) -> dg.SensorResult:
+    """Add the day's partition and request its run when a daily file appears or changes."""
     seen: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
-    requests, current = [], {}
+    current: dict[str, float] = {}
+    changed: set[str] = set()
     for source in landing.DAILY_SOURCES:
         for day in landing.landed_days(landing_folder.root, source):
-            path = landing.source_path(landing_folder.root, source, day)
-            mtime = os.stat(path).st_mtime
-            current[str(path)] = mtime
-            if seen.get(str(path)) != mtime:
-                requests.append(day.isoformat())
-    keys = sorted(set(requests))
+            path = str(landing.source_path(landing_folder.root, source, day))
+            current[path] = os.stat(path).st_mtime
+            if seen.get(path) != current[path]:
+                changed.add(day.isoformat())
+    keys = sorted(changed)
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(
-                partition_key=key, run_key=f"{key}@{len(current)}:{max(current.values())}"
-            )
+            dg.RunRequest(partition_key=key, run_key=f"{key}:{max(current.values())}")
             for key in keys
         ],
+        dynamic_partitions_requests=[landing_days.build_add_request(keys)] if keys else [],
         cursor=json.dumps(current),
     )

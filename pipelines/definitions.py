@@ -5,8 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.automation import daily_schedule, landing_files_sensor, main_job
+from pipelines.features import assets as feature_assets
+from pipelines.graph import assets as graph_assets
 from pipelines.ingest.assets import all_ingest_assets
-from pipelines.partitions import daily_partitions
+from pipelines.marts import assets as mart_assets
+from pipelines.partitions import landing_days
 from pipelines.quality.assets import ingest_audit, quarantine
 from pipelines.resources import build_resources
 from wealthgraph.settings import Settings
@@ -16,7 +19,12 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """Definitions for a landing folder and warehouse (default: from the environment)."""
     settings = settings or Settings.from_env()
     return dg.Definitions(
-        assets=[*all_ingest_assets(daily_partitions(settings)), quarantine, ingest_audit],
+        assets=[
+            *all_ingest_assets(landing_days),
+            quarantine,
+            ingest_audit,
+            *dg.load_assets_from_modules([feature_assets, graph_assets, mart_assets]),
+        ],
         jobs=[main_job],
         schedules=[daily_schedule],
         sensors=[landing_files_sensor],

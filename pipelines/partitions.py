@@ -1,22 +1,40 @@
-"""Daily partitions: one per landing day, starting at the first day that landed."""
+"""Daily partitions: one per day that has landed files.
+
+Dynamic rather than a fixed calendar because landed days have gaps by design (month-end
+snapshot history before the event window, real data from 1993) and every partition costs
+run-storage writes. The sensor and the schedule add a day when its files land.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 
 from wealthgraph import landing
-from wealthgraph.settings import DEFAULT_START, Settings
+
+landing_days = dg.DynamicPartitionsDefinition(name="landing_days")
 
 
-def first_day(settings: Settings) -> dt.date:
-    """``WEALTHGRAPH_START_DATE`` if set, else the earliest landed file's day."""
-    if settings.start_date:
-        return settings.start_date
-    days = [d for s in landing.DAILY_SOURCES for d in landing.landed_days(settings.landing, s)]
-    return min(days, default=DEFAULT_START)
+def landed_day_keys(root: Path) -> list[str]:
+    """Every day with a daily landing file, as partition keys, oldest first."""
+    days = {d for s in landing.DAILY_SOURCES for d in landing.landed_days(root, s)}
+    return [d.isoformat() for d in sorted(days)]
 
 
-def daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
-    return dg.DailyPartitionsDefinition(start_date=first_day(settings).isoformat())
+def register_landed_days(instance: dg.DagsterInstance, root: Path) -> list[str]:
+    """Add a partition for every landed day the instance does not know yet; return the landed keys.
+
+    Dagster orders dynamic partitions by insertion and runs a range in that order, so a day that
+    lands late (a backfill) re-adds all keys in date order to keep ranges meaning date ranges.
+    """
+    keys = landed_day_keys(root)
+    known = list(instance.get_dynamic_partitions(landing_days.name))
+    wanted = sorted({*known, *keys})
+    if known == wanted[: len(known)]:
+        instance.add_dynamic_partitions(landing_days.name, wanted[len(known) :])
+    else:
+        for key in known:
+            instance.delete_dynamic_partition(landing_days.name, key)
+        instance.add_dynamic_partitions(landing_days.name, wanted)
+    return keys

@@ -44,7 +44,7 @@ def one_day_landing(tmp_path: Path) -> tuple[Path, dt.date]:
 
 @pytest.fixture
 def settings_for(tmp_path: Path):
-    def make(landing_dir: Path, start: dt.date | None = None) -> Settings:
-        return Settings(landing=landing_dir, database=tmp_path / "wh.duckdb", start_date=start)
+    def make(landing_dir: Path) -> Settings:
+        return Settings(landing=landing_dir, database=tmp_path / "wh.duckdb")
 
     return make

@@ -216,7 +216,8 @@ CUSTOMERS = Source(
         "industry": "VARCHAR",
         "registered_at": "DATE",
     },
-    ("customer_id", "gender", "birth_date", "branch_id", "registered_at"),
+    # real sources may not know gender or birth date; they are typed and checked when present
+    ("customer_id", "branch_id", "registered_at"),
 )
 PRODUCTS = Source(
     "products",

@@ -6,20 +6,7 @@ import os
 import sys
 import time
 
-from wealthgraph import landing
 from wealthgraph.settings import ROOT, Settings
-
-
-def _landed_range(settings: Settings) -> tuple[str, str]:
-    days = sorted(
-        {d for s in landing.DAILY_SOURCES for d in landing.landed_days(settings.landing, s)}
-    )
-    if not days:
-        raise SystemExit(
-            f"no daily landing files under {settings.landing} "
-            "(expected events/YYYY-MM-DD.jsonl.gz; set WEALTHGRAPH_DATA to a landing folder)"
-        )
-    return days[0].isoformat(), days[-1].isoformat()
 
 
 def summary(settings: Settings) -> str:
@@ -60,8 +47,13 @@ def summary(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def materialize_range(settings: Settings, first: str, last: str, instance=None):
-    """Run every asset for the days ``first`` .. ``last`` in this process (one DuckDB writer)."""
+def materialize_range(
+    settings: Settings, first: str | None = None, last: str | None = None, instance=None
+):
+    """Run every asset for the landed days ``first`` .. ``last`` (default: all) in this process.
+
+    One process and the in-process executor: DuckDB allows a single writer.
+    """
     import warnings
 
     import dagster as dg
@@ -71,13 +63,22 @@ def materialize_range(settings: Settings, first: str, last: str, instance=None):
     )
 
     from pipelines.definitions import build_definitions
+    from pipelines.partitions import register_landed_days
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    instance = instance or dg.DagsterInstance.ephemeral()
+    keys = register_landed_days(instance, settings.landing)
+    if not keys:
+        raise SystemExit(
+            f"no daily landing files under {settings.landing} "
+            "(expected events/YYYY-MM-DD.jsonl.gz; set WEALTHGRAPH_DATA to a landing folder)"
+        )
+    first, last = first or keys[0], last or keys[-1]
     return (
         build_definitions(settings)
         .resolve_job_def("main_job")
         .execute_in_process(
-            instance=instance or dg.DagsterInstance.ephemeral(),
+            instance=instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
             raise_on_error=False,
@@ -96,6 +97,18 @@ def failed_checks(result) -> list[str]:
     ]
 
 
+def failures(result) -> list[str]:
+    """``step: root cause`` for every failed step of a run result."""
+    messages = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            messages.append(f"{event.step_key}: {error.message.strip()}")
+    return messages
+
+
 def main() -> int:
     """Run every asset over the full landed range; return a process exit code."""
     import dagster as dg
@@ -103,14 +116,10 @@ def main() -> int:
     os.environ.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     settings = Settings.from_env()
-    first, last = _landed_range(settings)
-    print(
-        f"wealthgraph: {settings.landing} -> {settings.database}, days {first} .. {last}",
-        file=sys.stderr,
-    )
+    print(f"wealthgraph: {settings.landing} -> {settings.database}", file=sys.stderr)
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
     started = time.perf_counter()
-    result = materialize_range(settings, first, last, dg.DagsterInstance.get())
+    result = materialize_range(settings, instance=dg.DagsterInstance.get())
     elapsed = time.perf_counter() - started
     failed = failed_checks(result)
     if not result.success:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
+import duckdb
+
 from wealthgraph.settings import ROOT
 
 SQL_ROOT = ROOT / "sql"
@@ -20,3 +22,35 @@ def load_sql(schema: str, table: str) -> str:
     if not path.is_file():
         raise FileNotFoundError(f"no SQL for {schema}.{table}: expected {path}")
     return path.read_text(encoding="utf-8")
+
+
+def build_table(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    params: dict | None = None,
+    by_as_of: bool = False,
+) -> int:
+    """Build ``schema.table`` from its SQL file; return its row count.
+
+    With ``by_as_of`` the table keeps one slice per ``as_of`` date and only the ``$as_of``
+    slice is replaced (so earlier dates stay for trends); otherwise the table is replaced.
+    """
+    sql = load_sql(schema, table)
+    params = params or {}
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    if not by_as_of:
+        con.execute(f"create or replace table {schema}.{table} as {sql}", used)
+        return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create table if not exists {schema}.{table} as {sql} with no data", used)
+        con.execute(f"delete from {schema}.{table} where as_of = ?", [params["as_of"]])
+        con.execute(f"insert into {schema}.{table} by name {sql}", used)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return con.execute(
+        f"select count(*) from {schema}.{table} where as_of = ?", [params["as_of"]]
+    ).fetchone()[0]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from wealthgraph import landing
 from wealthgraph.landing import Source
@@ -47,16 +49,48 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         )
         con.execute(f"create table if not exists core.{name} ({_columns(core_columns(source))})")
     # the contract's vocabularies, as tables, so SQL rules and analysts read the same lists
-    con.execute(
-        "create or replace table core.event_types "
-        "(event_type VARCHAR primary key, target_kind VARCHAR, amount_required BOOLEAN)"
-    )
-    con.executemany(
-        "insert into core.event_types values (?, ?, ?)",
+    event_types = pl.DataFrame(
         [(name, kind, amount) for name, (kind, amount) in landing.EVENT_TYPES.items()],
+        schema=["event_type", "target_kind", "amount_required"],
+        orient="row",
     )
-    con.execute("create or replace table core.enums (domain VARCHAR, value VARCHAR)")
-    con.executemany(
-        "insert into core.enums values (?, ?)",
+    enums = pl.DataFrame(
         [(domain, value) for domain, values in landing.ENUMS.items() for value in values],
+        schema=["domain", "value"],
+        orient="row",
     )
+    for table, frame in (("event_types", event_types), ("enums", enums)):
+        con.register("vocabulary", frame)
+        con.execute(f"create or replace table core.{table} as select * from vocabulary")
+        con.unregister("vocabulary")
+
+
+def latest_day(con: duckdb.DuckDBPyConnection) -> dt.date:
+    """The as-of date of derived tables: the last day with accepted events."""
+    day = con.execute("select max(partition_date) from core.events").fetchone()[0]
+    if day is None:
+        raise RuntimeError("core.events is empty: ingest at least one day of events first")
+    return day
+
+
+def write_slice(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, as_of: dt.date | None
+) -> int:
+    """Replace ``table``'s rows for ``as_of`` with ``frame`` (whole table when as_of is None)."""
+    frame = frame if as_of is None else frame.with_columns(as_of=pl.lit(as_of))
+    con.register("incoming", frame)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create table if not exists {table} as select * from incoming with no data")
+        if as_of is None:
+            con.execute(f"delete from {table}")
+        else:
+            con.execute(f"delete from {table} where as_of = ?", [as_of])
+        con.execute(f"insert into {table} by name select * from incoming")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("incoming")
+    return frame.height

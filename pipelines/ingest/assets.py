@@ -37,16 +37,21 @@ DESCRIPTIONS = {
 }
 
 
-def _days(context: dg.AssetExecutionContext, source: Source) -> list[dt.date | None]:
+def _batches(
+    context: dg.AssetExecutionContext, source: Source, landing_root
+) -> list[list[dt.date] | None]:
+    """The run's days in batches of bounded size; one None batch for a reference source."""
     if not source.daily:
         return [None]
-    return [dt.date.fromisoformat(key) for key in context.partition_keys]
+    days = [dt.date.fromisoformat(key) for key in context.partition_keys]
+    return list(ingest.batches(landing_root, source, days))
 
 
 def _check(
-    layer: str, con, source: Source, days: list[dt.date | None], blocking: bool
+    layer: str, con, source: Source, batches: list[list[dt.date] | None], blocking: bool
 ) -> dg.AssetCheckResult:
-    outcome = CHECKS[layer](con, source, [d for d in days if d] if source.daily else [])
+    days = [d for batch in batches if batch for d in batch]
+    outcome = CHECKS[layer](con, source, days)
     return dg.AssetCheckResult(
         check_name=f"{layer}_expectations",
         passed=outcome.passed,
@@ -95,25 +100,22 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
     def raw_asset(
         context: dg.AssetExecutionContext, warehouse: Warehouse, landing_folder: LandingFolder
     ):
-        counts, missing = {}, []
-        days = _days(context, source)
+        batches = _batches(context, source, landing_folder.root)
+        counts: dict[str, int] = {}
         with warehouse.get_connection() as con:
-            for day in days:
-                rows = ingest.load_raw(con, source, landing_folder.root, day)
-                if rows is None:
-                    missing.append(str(day))
-                else:
-                    counts[str(day or name)] = rows
-                    context.log.info(f"raw.{name}{f' {day}' if day else ''}: {rows:,} lines")
-            check = _check("raw", con, source, days, False)
-        if missing and source.name == "events":
-            context.log.warning(f"raw.events: no file for {len(missing)} day(s): {missing[:5]}")
+            for batch in batches:
+                read = ingest.load_raw(con, source, landing_folder.root, batch)
+                counts.update(read)
+                span = f" {batch[0]}..{batch[-1]}" if batch else ""
+                context.log.info(
+                    f"raw.{name}{span}: {len(read)} file(s), {sum(read.values()):,} lines"
+                )
+            check = _check("raw", con, source, batches, False)
+        days = sum(len(b) for b in batches if b)
+        if source.daily and len(counts) < days:
+            context.log.warning(f"raw.{name}: {days - len(counts)} day(s) of the run had no file")
         return dg.MaterializeResult(
-            metadata={
-                "rows_in": sum(counts.values()),
-                "files": len(counts),
-                "days_without_file": len(missing),
-            },
+            metadata={"rows_in": sum(counts.values()), "files": len(counts)},
             check_results=[check],
         )
 
@@ -127,11 +129,14 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
         ],
         **common,
     )
-    def staging_asset(context: dg.AssetExecutionContext, warehouse: Warehouse):
-        days = _days(context, source)
+    def staging_asset(
+        context: dg.AssetExecutionContext, warehouse: Warehouse, landing_folder: LandingFolder
+    ):
+        batches = _batches(context, source, landing_folder.root)
         with warehouse.get_connection() as con:
-            for day in days:
-                ingest.build_staging(con, source, day)
+            for batch in batches:
+                ingest.build_staging(con, source, batch)
+            days = [d for b in batches if b for d in b]
             where = "partition_date between ? and ?" if source.daily else "true"
             params = [min(days), max(days)] if source.daily else []
             reasons = con.execute(
@@ -142,7 +147,7 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
                 """,
                 params,
             ).fetchall()
-            check = _check("staging", con, source, days, True)
+            check = _check("staging", con, source, batches, True)
         return dg.MaterializeResult(
             metadata={
                 "rows_quarantined": sum(n for _, n in reasons),
@@ -171,14 +176,16 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
         ],
         **common,
     )
-    def core_asset(context: dg.AssetExecutionContext, warehouse: Warehouse):
-        days = _days(context, source)
+    def core_asset(
+        context: dg.AssetExecutionContext, warehouse: Warehouse, landing_folder: LandingFolder
+    ):
+        batches = _batches(context, source, landing_folder.root)
         files: list[ingest.FileCounts] = []
         with warehouse.get_connection() as con:
-            for day in days:
-                ingest.build_core(con, source, day)
-                files += ingest.file_counts(con, source, day)
-            check = _check("core", con, source, days, True)
+            for batch in batches:
+                ingest.build_core(con, source, batch)
+                files += ingest.file_counts(con, source, batch)
+            check = _check("core", con, source, batches, True)
             personal = [f for f in landing.PERSONAL_FIELDS if f in source.fields]
             hidden = f" exclude ({', '.join(personal)})" if personal else ""
             preview = con.execute(f"select *{hidden} from core.{name} limit 5").pl()

@@ -5,7 +5,9 @@ with checked as (
         typed.*,
         event_types.target_kind,
         event_types.amount_required,
-        row_number() over (partition by typed.event_id order by typed.line_no) as copy_no
+        row_number() over (
+            partition by typed.event_id order by typed.partition_date, typed.line_no
+        ) as copy_no
     from typed
     left join core.event_types using (event_type)
 ),
@@ -57,8 +59,9 @@ final as (
                 then 'impossible rating: ' || coalesce(rating::varchar, 'null')
             when copy_no > 1 then 'duplicate event_id: ' || event_id
             when event_id in (
-                select event_id from core.events where partition_date <> checked.partition_date
-            ) then 'duplicate event_id: already ingested on another day'
+                select event_id from core.events
+                where partition_date not in (select partition_date from lines)
+            ) then 'duplicate event_id: already ingested for another day'
         end) as reject_reason
     from checked
 )

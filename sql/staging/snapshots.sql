@@ -3,7 +3,9 @@
 with checked as (
     select
         typed.*,
-        row_number() over (partition by typed.account_id order by typed.line_no) as copy_no
+        row_number() over (
+            partition by typed.partition_date, typed.account_id order by typed.line_no
+        ) as copy_no
     from typed
 ),
 

@@ -3,7 +3,9 @@
 with checked as (
     select
         typed.*,
-        row_number() over (partition by typed.txn_id order by typed.line_no) as copy_no
+        row_number() over (
+            partition by typed.txn_id order by typed.partition_date, typed.line_no
+        ) as copy_no
     from typed
 ),
 
@@ -23,8 +25,8 @@ final as (
             when copy_no > 1 then 'duplicate txn_id: ' || txn_id
             when txn_id in (
                 select txn_id from core.transactions
-                where partition_date <> checked.partition_date
-            ) then 'duplicate txn_id: already ingested on another day'
+                where partition_date not in (select partition_date from lines)
+            ) then 'duplicate txn_id: already ingested for another day'
         end) as reject_reason
     from checked
 )

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from wealthgraph import landing
-from wealthgraph.run import failed_checks, materialize_range
+from wealthgraph.run import failed_checks, failures, materialize_range
 
 
 def _append(path, lines: list[bytes]) -> None:
@@ -141,8 +141,10 @@ def test_unreadable_file_fails_naming_it_and_leaves_other_days_intact(tmp_path, 
     broken.write_bytes(b"this is not gzip")
     result = materialize_range(settings, day2.isoformat(), day2.isoformat())
     assert not result.success
-    messages = [e.step_failure_data.error.message for e in result.all_events if e.is_step_failure]
-    assert any(str(broken) in m and "gzip" in m for m in messages), messages
+    messages = failures(result)
+    assert any(
+        m.startswith("raw__events:") and str(broken) in m and "gzip" in m for m in messages
+    ), messages
 
     con = duckdb.connect(str(settings.database), read_only=True)
     after = con.execute("select count(*) from core.events where partition_date = ?", [day1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,7 +114,9 @@ def money(cents: np.ndarray, valid: np.ndarray | None = None) -> pl.Series:
     return nullify(pl.Series(cents / 100.0), valid)
 
 
-def pick(rng: Generator, values: np.ndarray, n: int, weights: np.ndarray | None = None):
+def pick(
+    rng: Generator, values: np.ndarray, n: int, weights: np.ndarray | None = None
+) -> np.ndarray:
     """``n`` draws from ``values`` with optional (unnormalised) weights."""
     if weights is None:
         return values[rng.integers(0, len(values), n)]
@@ -137,7 +140,10 @@ def segment_draw(rng: Generator, cum: np.ndarray, lo: np.ndarray, hi: np.ndarray
 
 
 def chunk_by_sizes(
-    rng: Generator, group_start: np.ndarray, group_len: np.ndarray, sizes: callable
+    rng: Generator,
+    group_start: np.ndarray,
+    group_len: np.ndarray,
+    sizes: Callable[[Generator, int], np.ndarray],
 ) -> np.ndarray:
     """Cut each contiguous group into chunks with sizes from ``sizes(rng, k)``.
 
@@ -162,9 +168,3 @@ def chunk_by_sizes(
         chunk[start : start + length] = next_id + local
         next_id += count
     return chunk
-
-
-def poisson_repeat(rng: Generator, owners: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """Repeat each owner a Poisson(rate) number of times (vectorised event counts)."""
-    counts = rng.poisson(rate)
-    return np.repeat(owners, counts)

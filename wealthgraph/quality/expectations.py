@@ -52,10 +52,13 @@ def validate(frame: pd.DataFrame, expectations: list[Any]) -> Outcome:
     >>> validate(pd.DataFrame({"x": [1, 1]}), [E.ExpectColumnValuesToBeUnique(column="x")]).passed
     False
     """
+    great_expectations = gx()
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    # one suite, one pass: GX computes the metrics of all expectations together
+    suite = great_expectations.ExpectationSuite(name="suite", expectations=list(expectations))
+    report = batch.validate(suite)
     failures = []
-    for expectation in expectations:
-        result = batch.validate(expectation)
+    for result in report.results:
         if result.success:
             continue
         config = result.expectation_config
@@ -68,4 +71,7 @@ def validate(frame: pd.DataFrame, expectations: list[Any]) -> Outcome:
             sample = stats.get("partial_unexpected_list") or stats.get("observed_value")
             detail = f"{stats.get('unexpected_count', '?')} unexpected, e.g. {sample!r}"[:300]
         failures.append(f"{config.type}({column}): {detail}")
-    return Outcome(passed=not failures, evaluated=len(expectations), failures=failures)
+    evaluated = len(report.results)
+    if evaluated != len(expectations):  # an expectation that did not run must not pass
+        failures.append(f"only {evaluated} of {len(expectations)} expectations ran")
+    return Outcome(passed=not failures, evaluated=evaluated, failures=failures)

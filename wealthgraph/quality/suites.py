@@ -19,7 +19,7 @@ from wealthgraph.quality.expectations import Outcome, gx, validate
 
 MAX_AMOUNT = 100_000_000
 REASON_PATTERN = (
-    r"^(bad encoding|unparsable line|missing field|wrong type|unknown|timestamp outside|"
+    r"^(?:bad encoding|unparsable line|missing field|wrong type|unknown|timestamp outside|"
     r"as_of outside|impossible|duplicate|target_id is|friend_id is|bad currency|maturity_date|"
     r"on_sale_to)"
 )

@@ -1,0 +1,64 @@
+"""features.*: point-in-time user features, as of the latest landed day."""
+
+import dagster as dg
+import polars as pl
+
+from features.behaviour import period_behaviour
+from features.engagement import engagement as engagement_features
+from pipelines.metadata import preview_metadata
+from pipelines.resources import Warehouse
+from pipelines.sql_asset import sql_asset
+from wealthgraph.warehouse import latest_day, write_slice
+
+user_daily_activity = sql_asset(
+    "features",
+    "user_daily_activity",
+    "One row per customer and active day: messages, transfers, reads, purchases, channels, hours.",
+    deps=["core/events"],
+)
+topic_affinity = sql_asset(
+    "features",
+    "topic_affinity",
+    "Per customer and article topic: 90-day engagement score and its share of the customer's.",
+    deps=["core/events", "core/articles"],
+    by_as_of=True,
+)
+holdings = sql_asset(
+    "features",
+    "holdings",
+    "Per customer and product: balance in the latest snapshot on or before the as-of date.",
+    deps=["core/snapshots", "core/products"],
+    by_as_of=True,
+)
+
+
+def _daily(con) -> pl.LazyFrame:
+    return con.execute("select * from features.user_daily_activity").pl().lazy()
+
+
+@dg.asset(
+    key_prefix="features",
+    group_name="features",
+    deps=[user_daily_activity.key, dg.AssetKey(["core", "customers"])],
+)
+def engagement(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Per customer: first/last seen, active days 7/30/90, recency-frequency, lifecycle stage."""
+    with warehouse.get_connection() as con:
+        as_of = latest_day(con)
+        customers = con.execute("select customer_id, registered_at from core.customers").pl()
+        frame = engagement_features(_daily(con), customers.lazy(), as_of)
+        rows = write_slice(con, "features.engagement", frame, as_of)
+    stages = frame.group_by("lifecycle_stage").len().sort("len", descending=True)
+    return dg.MaterializeResult(
+        metadata={"rows": rows, "as_of": str(as_of), "stages": preview_metadata(stages)}
+    )
+
+
+@dg.asset(key_prefix="features", group_name="features", deps=[user_daily_activity.key])
+def behaviour(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Per customer: activity over the 30 days to the as-of date, the 30 before, and the change."""
+    with warehouse.get_connection() as con:
+        as_of = latest_day(con)
+        frame = period_behaviour(_daily(con), as_of, days=30)
+        rows = write_slice(con, "features.behaviour", frame, as_of)
+    return dg.MaterializeResult(metadata={"rows": rows, "as_of": str(as_of)})

@@ -1,0 +1,121 @@
+-- marts.user_profile: per customer and as-of date, the user profile (用户画像), point in time:
+-- only data up to $as_of. Demographics, risk and credit, manager, engagement, topic affinity,
+-- holdings and AUM by class, social metrics, lifecycle stage and segment. Ids only: no name,
+-- phone or ID number.
+with people as (
+    select
+        customer_id,
+        gender,
+        date_diff('year', birth_date, $as_of::date) as age,
+        city,
+        branch_id,
+        manager_id,
+        -- an assessment made after the as-of date was unknown then
+        case when risk_assessed_at <= $as_of::date then risk_tolerance end as risk_tolerance,
+        case when risk_assessed_at <= $as_of::date then risk_assessed_at end as risk_assessed_at,
+        credit_grade,
+        industry,
+        registered_at
+    from core.customers
+    where registered_at <= $as_of::date
+),
+
+aum as (
+    select
+        customer_id,
+        coalesce(sum(balance) filter (where not is_liability), 0) as aum,
+        coalesce(sum(balance) filter (where is_liability), 0) as liabilities,
+        coalesce(sum(balance) filter (where product_class = 'current'), 0) as aum_current,
+        coalesce(sum(balance) filter (where product_class = 'time_deposit'), 0)
+            as aum_time_deposit,
+        coalesce(sum(balance) filter (where product_class = 'wealth'), 0) as aum_wealth,
+        coalesce(sum(balance) filter (where product_class = 'fund'), 0) as aum_fund,
+        coalesce(sum(balance) filter (where product_class = 'insurance'), 0) as aum_insurance,
+        coalesce(sum(balance) filter (where product_class = 'precious_metal'), 0)
+            as aum_precious_metal,
+        count(distinct product_id) filter (where product_class <> 'current') as products_held,
+        list(distinct product_class order by product_class) as product_classes_held
+    from features.holdings
+    where as_of = $as_of::date
+    group by all
+),
+
+topics as (
+    select
+        customer_id,
+        list({'topic': topic, 'share': round(share, 3)} order by share desc, topic)[1:3]
+            as top_topics
+    from features.topic_affinity
+    where as_of = $as_of::date
+    group by all
+),
+
+final as (
+    select
+        people.customer_id,
+        $as_of::date as as_of,
+        people.gender,
+        people.age,
+        case
+            when people.age < 25 then '18-24'
+            when people.age < 35 then '25-34'
+            when people.age < 45 then '35-44'
+            when people.age < 55 then '45-54'
+            when people.age < 65 then '55-64'
+            else '65+'
+        end as age_band,
+        people.city,
+        people.branch_id,
+        people.manager_id,
+        people.risk_tolerance,
+        people.risk_assessed_at,
+        coalesce(
+            date_diff('day', people.risk_assessed_at, $as_of::date)
+            <= $risk_assessment_valid_days,
+            false
+        ) as is_risk_assessment_valid,
+        people.credit_grade,
+        people.industry,
+        people.registered_at,
+        engagement.first_seen_on,
+        engagement.last_seen_on,
+        coalesce(engagement.active_days_7, 0) as active_days_7,
+        coalesce(engagement.active_days_30, 0) as active_days_30,
+        coalesce(engagement.active_days_90, 0) as active_days_90,
+        engagement.recency_days,
+        coalesce(engagement.frequency_30, 0) as frequency_30,
+        coalesce(engagement.recency_score, 1) as recency_score,
+        coalesce(engagement.frequency_score, 1) as frequency_score,
+        coalesce(topics.top_topics, []) as top_topics,
+        coalesce(aum.aum, 0) as aum,
+        coalesce(aum.liabilities, 0) as liabilities,
+        coalesce(aum.aum_current, 0) as aum_current,
+        coalesce(aum.aum_time_deposit, 0) as aum_time_deposit,
+        coalesce(aum.aum_wealth, 0) as aum_wealth,
+        coalesce(aum.aum_fund, 0) as aum_fund,
+        coalesce(aum.aum_insurance, 0) as aum_insurance,
+        coalesce(aum.aum_precious_metal, 0) as aum_precious_metal,
+        coalesce(aum.products_held, 0) as products_held,
+        coalesce(aum.product_classes_held, []) as product_classes_held,
+        coalesce(metrics.degree, 0) as degree,
+        coalesce(metrics.weighted_degree, 0) as weighted_degree,
+        metrics.pagerank,
+        metrics.pagerank_rank,
+        metrics.community_id,
+        coalesce(metrics.clustering, 0) as clustering,
+        coalesce(engagement.lifecycle_stage, 'dormant') as lifecycle_stage,
+        case
+            when coalesce(aum.aum, 0) >= $private_banking_from then 'private_banking'
+            when coalesce(aum.aum, 0) >= $high_net_worth_from then 'high_net_worth'
+            when coalesce(aum.aum, 0) >= $affluent_from then 'affluent'
+            else 'mass'
+        end as segment
+    from people
+    left join features.engagement as engagement
+        on engagement.customer_id = people.customer_id and engagement.as_of = $as_of::date
+    left join aum on aum.customer_id = people.customer_id
+    left join topics on topics.customer_id = people.customer_id
+    left join graph.node_metrics as metrics on metrics.node_id = people.customer_id
+)
+
+select * from final

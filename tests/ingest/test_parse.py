@@ -1,0 +1,66 @@
+"""Typing landed lines: literal lines in, typed columns and the first problem out."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+
+from wealthgraph.ingest.parse import typed_sql
+from wealthgraph.landing import Source
+
+SOURCE = Source(
+    "things",
+    "things",
+    True,
+    ("thing_id",),
+    {
+        "thing_id": "VARCHAR",
+        "at": "TIMESTAMP",
+        "n": "INTEGER",
+        "x": "DECIMAL(18,2)",
+        "ok": "BOOLEAN",
+    },
+    ("thing_id", "at"),
+)
+
+
+def parse(*lines: bytes) -> list[tuple]:
+    con = duckdb.connect()
+    lines_frame = pl.DataFrame(  # noqa: F841 - read by DuckDB by name
+        {
+            "partition_date": [None] * len(lines),
+            "file_name": ["f"] * len(lines),
+            "line_no": list(range(1, len(lines) + 1)),
+            "line": pl.Series(lines, dtype=pl.Binary),
+        }
+    )
+    con.execute("create temp table lines as select * from lines_frame")
+    return con.execute(f"select thing_id, n, x, ok, problem from ({typed_sql(SOURCE)})").fetchall()
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": 3, "x": 1.5, "ok": true}', None),
+        (b"\xff\xfe", "bad encoding: line is not UTF-8"),
+        (b"{not json", "unparsable line: not a JSON object"),
+        (b'"a string"', "unparsable line: not a JSON object"),
+        (b'{"at": "2026-10-01T08:00:00"}', "missing field: thing_id"),
+        (b'{"thing_id": null, "at": "2026-10-01T08:00:00"}', "missing field: thing_id"),
+        (b'{"thing_id": 7, "at": "2026-10-01T08:00:00"}', "wrong type: thing_id = 7"),
+        (b'{"thing_id": "a", "at": "soon"}', "wrong type: at = soon"),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": "3"}', "wrong type: n = 3"),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": 1.5}', "wrong type: n = 1.5"),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "ok": "yes"}', "wrong type: ok = yes"),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "x": 1e30}', "wrong type: x = 1e30"),
+    ],
+)
+def test_first_problem_of_a_line(line: bytes, problem: str | None):
+    [(_, _, _, _, found)] = parse(line)
+    assert found == problem
+
+
+def test_valid_line_is_typed():
+    [row] = parse(b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": 3, "x": 1.5, "ok": true}')
+    assert row[:4] == ("a", 3, pytest.approx(1.5), True)

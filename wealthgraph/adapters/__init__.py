@@ -1,0 +1,1 @@
+"""Adapters that turn real public datasets into the landing format (wealthgraph.landing)."""

@@ -1,0 +1,7 @@
+"""``python -m wealthgraph.generate``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
