@@ -23,7 +23,8 @@ class GraphConfig:
     red_packet_weight: float = 2.0
     aa_bill_weight: float = 2.0
     louvain_seed: int = 42
-    louvain_resolution: float = 1.0
+    # circles the size of a workplace or a club, not a district (1.0 merges them, see tests)
+    louvain_resolution: float = 4.0
     pymk_top_n: int = 10
     pymk_max_group_size: int = 200
     top_contacts: int = 10
