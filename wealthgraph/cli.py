@@ -1,20 +1,38 @@
-"""``wealthgraph`` command: ``run`` the pipeline, ``generate`` synthetic landing data."""
+"""``wealthgraph`` command.
+
+wealthgraph run                      the main job over every landed day (WEALTHGRAPH_DATA/DB)
+wealthgraph generate --out DIR ...   synthetic landing data (--help for options)
+wealthgraph lastfm SRC OUT           HetRec 2011 Last.fm files -> landing folder
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="wealthgraph", description=__doc__)
-    parser.add_argument("command", choices=["run", "generate"])
+    parser = argparse.ArgumentParser(
+        prog="wealthgraph", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("command", choices=["run", "generate", "lastfm"])
     args = parser.parse_args(argv[:1])
     if args.command == "run":
         from wealthgraph.run import main as run
 
         return run()
+    if args.command == "lastfm":
+        from wealthgraph.adapters.lastfm import convert
+
+        sub = argparse.ArgumentParser(prog="wealthgraph lastfm")
+        sub.add_argument("src", type=Path, help="folder with user_friends.dat etc.")
+        sub.add_argument("out", type=Path, help="landing folder to write")
+        options = sub.parse_args(argv[1:])
+        for source, rows in convert(options.src, options.out).items():
+            print(f"{source:<16} {rows:>10,}")
+        return 0
     from wealthgraph.generate.cli import main as generate
 
     return generate(argv[1:])

@@ -140,3 +140,21 @@ def test_social_map_behaviour_matches_the_events(con):
         """
     ).fetchone()[0]
     assert checked == 0
+
+
+def test_fast_path_equals_networkx_on_the_sample(con):
+    from wealthgraph.graph import modularity, networkx_metrics, to_networkx
+
+    edges = con.execute(
+        "select src_id, dst_id, tie_strength as weight from graph.edges "
+        "where edge_kind = 'customer'"
+    ).pl()
+    fast = node_metrics(edges, seed=42).sort("node_id")
+    slow = networkx_metrics(to_networkx(edges), seed=42).sort("node_id")
+    assert fast["node_id"].to_list() == slow["node_id"].to_list()
+    assert (fast["pagerank"] - slow["pagerank"]).abs().sum() < 1e-6
+    assert fast["degree"].to_list() == slow["degree"].to_list()
+    assert (fast["clustering"] - slow["clustering"]).abs().max() < 1e-12
+    q_fast = modularity(edges, fast.select("node_id", "community_id"))
+    q_slow = modularity(edges, slow.select("node_id", "community_id"))
+    assert q_fast >= 0.95 * q_slow, (q_fast, q_slow)
