@@ -12,6 +12,7 @@ from pipelines.marts import assets as mart_assets
 from pipelines.partitions import landing_days
 from pipelines.quality.assets import ingest_audit, quarantine
 from pipelines.resources import build_resources
+from pipelines.wealth import assets as wealth_assets
 from wealthgraph.settings import Settings
 
 
@@ -23,7 +24,9 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *all_ingest_assets(landing_days),
             quarantine,
             ingest_audit,
-            *dg.load_assets_from_modules([feature_assets, graph_assets, mart_assets]),
+            *dg.load_assets_from_modules(
+                [feature_assets, graph_assets, mart_assets, wealth_assets]
+            ),
         ],
         jobs=[main_job],
         schedules=[daily_schedule],

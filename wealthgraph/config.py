@@ -55,6 +55,29 @@ class ProfileConfig:
 PROFILE = ProfileConfig()
 
 
+@dataclass(frozen=True)
+class WealthConfig:
+    """Thresholds of the my-wealth summary and its advice rules (wealthgraph/wealth/advice.py).
+
+    Defaults follow common retail-banking guidance: keep 3-6 months of spending liquid, keep
+    no single holding above 60% of assets, keep debt below half of assets.
+    """
+
+    emergency_fund_months: float = 3.0  # liquid money below this many months of spending: advise
+    idle_cash_months: float = 6.0  # current-account money beyond this many months is idle
+    idle_cash_min_amount: float = 20_000.0  # ... and only worth advice above this amount (CNY)
+    concentration_max_share: float = 0.6
+    debt_to_asset_max_ratio: float = 0.5
+    maturity_window_days: int = 30
+
+    def sql_params(self) -> dict[str, float]:
+        """The thresholds as named SQL parameters (``$idle_cash_months`` ...)."""
+        return asdict(self)
+
+
+WEALTH = WealthConfig()
+
+
 def sql_params() -> dict[str, float]:
     """Every analytic knob as a named SQL parameter; SQL files use the ones they need."""
-    return {**GRAPH.sql_params(), **PROFILE.sql_params()}
+    return {**GRAPH.sql_params(), **PROFILE.sql_params(), **WEALTH.sql_params()}

@@ -1,0 +1,102 @@
+"""marts.wealth_*: the my-wealth (我的财富) overview, its monthly history and its advice."""
+
+import dagster as dg
+
+from pipelines.metadata import preview_metadata
+from pipelines.resources import Warehouse
+from pipelines.sql_asset import sql_asset
+from wealthgraph.warehouse import latest_day, write_slice
+from wealthgraph.wealth.advice import advise
+
+
+def _history_checks(con, as_of) -> list[dg.AssetCheckResult]:
+    gaps = con.execute(
+        """
+        select count(*) from (
+            select customer_id, count(*) as months,
+                date_diff('month', min(month), max(month)) + 1 as span
+            from marts.wealth_history where as_of = $1 group by all
+        ) where months <> span
+        """,
+        [as_of],
+    ).fetchone()[0]
+    return [
+        dg.AssetCheckResult(
+            check_name="no_missing_months", passed=gaps == 0, metadata={"customers_with_gaps": gaps}
+        )
+    ]
+
+
+def _summary_checks(con, as_of) -> list[dg.AssetCheckResult]:
+    wrong_net_worth, bad_shares, duplicates = con.execute(
+        """
+        select
+            count(*) filter (where net_worth <> total_assets - total_liabilities),
+            count(*) filter (
+                where total_assets > 0
+                and abs(list_sum(list_transform(allocation_by_class, a -> a.share)) - 1) > 0.001
+            ),
+            count(*) - count(distinct customer_id)
+        from marts.wealth_summary where as_of = $1
+        """,
+        [as_of],
+    ).fetchone()
+    return [
+        dg.AssetCheckResult(
+            check_name="net_worth_is_assets_minus_liabilities",
+            passed=wrong_net_worth == 0,
+            metadata={"rows": wrong_net_worth},
+        ),
+        dg.AssetCheckResult(
+            check_name="allocation_shares_sum_to_one",
+            passed=bad_shares == 0,
+            metadata={"rows": bad_shares},
+        ),
+        dg.AssetCheckResult(
+            check_name="one_row_per_customer",
+            passed=duplicates == 0,
+            metadata={"duplicates": duplicates},
+        ),
+    ]
+
+
+def _spec(name: str, check: str, description: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        check, asset=dg.AssetKey(["marts", name]), blocking=True, description=description
+    )
+
+
+wealth_history = sql_asset(
+    "marts",
+    "wealth_history",
+    "Per customer and month: net worth, assets and liabilities at the month's last snapshot.",
+    deps=["core/snapshots", "core/products"],
+    by_as_of=True,
+    check_specs=[_spec("wealth_history", "no_missing_months", "Every month from the first.")],
+    checks=_history_checks,
+)
+wealth_summary = sql_asset(
+    "marts",
+    "wealth_summary",
+    "Per customer and date: assets, debts, net worth, allocation, change, cash flow, risk match.",
+    deps=["features/holdings", "marts/wealth_history", "core/transactions", "core/customers"],
+    by_as_of=True,
+    check_specs=[
+        _spec("wealth_summary", "net_worth_is_assets_minus_liabilities", "Exact, per row."),
+        _spec("wealth_summary", "allocation_shares_sum_to_one", "Within 0.001 where assets > 0."),
+        _spec("wealth_summary", "one_row_per_customer", "One row per customer and date."),
+    ],
+    checks=_summary_checks,
+)
+
+
+@dg.asset(key_prefix="marts", group_name="marts", deps=[wealth_summary.key])
+def wealth_advice(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Per customer, date and rule: passed, a message the customer understands, value, threshold."""
+    with warehouse.get_connection() as con:
+        as_of = latest_day(con)
+        summary = con.execute("select * from marts.wealth_summary where as_of = ?", [as_of]).pl()
+        advice = advise(summary).drop("as_of")
+        rows = write_slice(con, "marts.wealth_advice", advice, as_of)
+    failing = advice.filter(~advice["passed"]).group_by("rule_id").len().sort("rule_id")
+    return dg.MaterializeResult(metadata={"rows": rows, "advice_given": preview_metadata(failing)})

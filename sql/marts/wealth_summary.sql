@@ -1,0 +1,169 @@
+-- marts.wealth_summary: per customer and as-of date, the my-wealth overview (我的财富): assets,
+-- liabilities, net worth, allocation by class and risk, change over 1 and 3 months and the
+-- year, income and spending by category, savings rate, idle cash, maturities, risk match and
+-- concentration. Thresholds come from wealthgraph.config.WealthConfig.
+with holdings as (
+    select * from features.holdings where as_of = $as_of::date
+),
+
+totals as (
+    select
+        customer_id,
+        coalesce(sum(balance) filter (where not is_liability), 0) as total_assets,
+        coalesce(sum(balance) filter (where is_liability), 0) as total_liabilities,
+        coalesce(sum(balance) filter (where product_class = 'current'), 0) as current_balance,
+        coalesce(sum(balance) filter (where product_class in ('current', 'time_deposit')), 0)
+            as liquid_assets,
+        coalesce(max(balance) filter (where not is_liability), 0) as largest_holding,
+        coalesce(max(right(risk_level, 1)::int) filter (
+            where not is_liability and balance > 0
+        ), 0) as max_held_risk,
+        bool_or(is_overdue and is_liability) as has_overdue_loan,
+        count(*) filter (
+            where next_maturity_date between $as_of::date
+                and $as_of::date + $maturity_window_days::int
+        ) as maturing_products,
+        coalesce(sum(balance) filter (
+            where next_maturity_date between $as_of::date
+                and $as_of::date + $maturity_window_days::int
+        ), 0) as maturing_amount
+    from holdings
+    group by all
+),
+
+by_class as (
+    select customer_id, product_class, sum(balance) as amount
+    from holdings
+    where not is_liability
+    group by all
+),
+
+by_risk as (
+    select customer_id, risk_level, sum(balance) as amount
+    from holdings
+    where not is_liability
+    group by all
+),
+
+allocation as (
+    select
+        totals.customer_id,
+        (
+            select list({'product_class': product_class, 'amount': amount,
+                'share': round(amount / nullif(totals.total_assets, 0), 4)}
+                order by amount desc, product_class)
+            from by_class where by_class.customer_id = totals.customer_id
+        ) as allocation_by_class,
+        (
+            select list({'risk_level': risk_level, 'amount': amount,
+                'share': round(amount / nullif(totals.total_assets, 0), 4)}
+                order by risk_level)
+            from by_risk where by_risk.customer_id = totals.customer_id
+        ) as allocation_by_risk
+    from totals
+),
+
+history as (
+    select
+        customer_id,
+        arg_max(net_worth, month) filter (
+            where month <= date_trunc('month', $as_of::date - interval 1 month)
+        ) as net_worth_1m_ago,
+        arg_max(net_worth, month) filter (
+            where month <= date_trunc('month', $as_of::date - interval 3 month)
+        ) as net_worth_3m_ago,
+        arg_max(net_worth, month) filter (
+            where month < date_trunc('year', $as_of::date)
+        ) as net_worth_last_year_end
+    from marts.wealth_history
+    where as_of = $as_of::date
+    group by all
+),
+
+flows as (
+    select
+        customer_id,
+        category,
+        direction,
+        sum(amount) filter (where ts >= $as_of::date - 29) as amount_1m,
+        sum(amount) as amount_3m
+    from core.transactions
+    where ts < $as_of::date + 1 and ts >= $as_of::date - 89
+    group by all
+),
+
+cash_flow as (
+    select
+        customer_id,
+        coalesce(sum(amount_1m) filter (where direction = 'credit'), 0) as income_1m,
+        coalesce(sum(amount_3m) filter (where direction = 'credit'), 0) as income_3m,
+        coalesce(sum(amount_1m) filter (where direction = 'debit'), 0) as spending_1m,
+        coalesce(sum(amount_3m) filter (where direction = 'debit'), 0) as spending_3m,
+        list({'category': category, 'amount_1m': coalesce(amount_1m, 0), 'amount_3m': amount_3m}
+            order by amount_3m desc, category) filter (where direction = 'credit')
+            as income_by_category,
+        list({'category': category, 'amount_1m': coalesce(amount_1m, 0), 'amount_3m': amount_3m}
+            order by amount_3m desc, category) filter (where direction = 'debit')
+            as spending_by_category
+    from flows
+    group by all
+),
+
+people as (
+    select
+        customer_id,
+        case when risk_assessed_at <= $as_of::date then risk_tolerance end as risk_tolerance
+    from core.customers
+    where registered_at <= $as_of::date
+),
+
+final as (
+    select
+        people.customer_id,
+        $as_of::date as as_of,
+        coalesce(totals.total_assets, 0) as total_assets,
+        coalesce(totals.total_liabilities, 0) as total_liabilities,
+        coalesce(totals.total_assets, 0) - coalesce(totals.total_liabilities, 0) as net_worth,
+        coalesce(allocation.allocation_by_class, []) as allocation_by_class,
+        coalesce(allocation.allocation_by_risk, []) as allocation_by_risk,
+        coalesce(totals.total_assets, 0) - coalesce(totals.total_liabilities, 0)
+            - history.net_worth_1m_ago as net_worth_change_1m,
+        coalesce(totals.total_assets, 0) - coalesce(totals.total_liabilities, 0)
+            - history.net_worth_3m_ago as net_worth_change_3m,
+        coalesce(totals.total_assets, 0) - coalesce(totals.total_liabilities, 0)
+            - history.net_worth_last_year_end as net_worth_change_ytd,
+        coalesce(cash_flow.income_1m, 0) as income_1m,
+        coalesce(cash_flow.spending_1m, 0) as spending_1m,
+        coalesce(cash_flow.income_3m, 0) as income_3m,
+        coalesce(cash_flow.spending_3m, 0) as spending_3m,
+        coalesce(cash_flow.income_by_category, []) as income_by_category,
+        coalesce(cash_flow.spending_by_category, []) as spending_by_category,
+        (cash_flow.income_3m - cash_flow.spending_3m) / nullif(cash_flow.income_3m, 0)
+            as savings_rate,
+        coalesce(cash_flow.spending_3m, 0) / 3 as monthly_spending,
+        coalesce(totals.liquid_assets, 0) / nullif(coalesce(cash_flow.spending_3m, 0) / 3, 0)
+            as liquid_months,
+        greatest(
+            coalesce(totals.current_balance, 0)
+            - $idle_cash_months * coalesce(cash_flow.spending_3m, 0) / 3,
+            0
+        ) as idle_cash,
+        coalesce(totals.maturing_products, 0) as maturing_products_30d,
+        coalesce(totals.maturing_amount, 0) as maturing_amount_30d,
+        people.risk_tolerance,
+        case when totals.max_held_risk > 0 then 'R' || totals.max_held_risk end
+            as max_held_risk_level,
+        coalesce(
+            totals.max_held_risk > right(people.risk_tolerance, 1)::int, false
+        ) as is_risk_mismatch,
+        totals.largest_holding / nullif(totals.total_assets, 0) as concentration_share,
+        totals.total_liabilities / nullif(totals.total_assets, 0) as debt_to_asset_ratio,
+        coalesce(totals.has_overdue_loan, false) as has_overdue_loan
+    from people
+    left join totals on totals.customer_id = people.customer_id
+    left join allocation on allocation.customer_id = people.customer_id
+    left join history on history.customer_id = people.customer_id
+    left join cash_flow on cash_flow.customer_id = people.customer_id
+)
+
+select * from final
