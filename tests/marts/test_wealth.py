@@ -1,0 +1,57 @@
+"""My wealth on the sample: totals agree with the raw snapshots, history has no gaps."""
+
+from __future__ import annotations
+
+
+def test_assets_and_liabilities_match_the_latest_snapshot(con):
+    mismatches = con.execute(
+        """
+        with latest as (
+            select s.customer_id,
+                sum(s.balance) filter (where p.product_class not in ('loan', 'credit_card'))
+                    as assets,
+                sum(s.balance) filter (where p.product_class in ('loan', 'credit_card'))
+                    as liabilities
+            from core.snapshots s join core.products p using (product_id)
+            where s.as_of = (select max(as_of) from core.snapshots) and s.status <> 'closed'
+            group by all
+        )
+        select count(*) from marts.wealth_summary w
+        join latest using (customer_id)
+        where w.total_assets <> coalesce(latest.assets, 0)
+            or w.total_liabilities <> coalesce(latest.liabilities, 0)
+        """
+    ).fetchone()[0]
+    assert mismatches == 0
+
+
+def test_history_ends_at_the_summary_and_has_every_month(con):
+    rows = con.execute(
+        """
+        select count(*) filter (where h.net_worth <> w.net_worth), count(*)
+        from marts.wealth_summary w
+        join marts.wealth_history h
+            on h.customer_id = w.customer_id and h.month = date_trunc('month', w.as_of)
+        """
+    ).fetchone()
+    assert rows[0] == 0 and rows[1] > 1900
+    gaps = con.execute(
+        """
+        select count(*) from (
+            select customer_id, count(*) = date_diff('month', min(month), max(month)) + 1 as ok
+            from marts.wealth_history group by all
+        ) where not ok
+        """
+    ).fetchone()[0]
+    assert gaps == 0
+
+
+def test_advice_has_a_row_per_rule_and_messages_only_when_failing(con):
+    rules, customers, bad = con.execute(
+        """
+        select count(distinct rule_id), count(distinct customer_id),
+            count(*) filter (where passed = (message is not null))
+        from marts.wealth_advice
+        """
+    ).fetchone()
+    assert rules == 7 and customers == 2000 and bad == 0
