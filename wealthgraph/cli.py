@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wealthgraph", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("command", choices=["run", "generate", "lastfm"])
+    parser.add_argument("command", choices=["run", "generate", "lastfm", "wealth-report"])
     args = parser.parse_args(argv[:1])
     if args.command == "run":
         from wealthgraph.run import main as run
@@ -32,6 +32,17 @@ def main(argv: list[str] | None = None) -> int:
         options = sub.parse_args(argv[1:])
         for source, rows in convert(options.src, options.out).items():
             print(f"{source:<16} {rows:>10,}")
+        return 0
+    if args.command == "wealth-report":
+        from wealthgraph.settings import Settings
+        from wealthgraph.wealth.report import write_report
+
+        sub = argparse.ArgumentParser(prog="wealthgraph wealth-report")
+        sub.add_argument("customer_id")
+        sub.add_argument("out", type=Path, nargs="?", help="default: wealth-<id>.html")
+        options = sub.parse_args(argv[1:])
+        out = options.out or Path(f"wealth-{options.customer_id}.html")
+        print(write_report(Settings.from_env().database, options.customer_id, out))
         return 0
     from wealthgraph.generate.cli import main as generate
 

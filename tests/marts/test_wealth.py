@@ -55,3 +55,18 @@ def test_advice_has_a_row_per_rule_and_messages_only_when_failing(con):
         """
     ).fetchone()
     assert rules == 7 and customers == 2000 and bad == 0
+
+
+def test_wealth_page_renders_for_a_sample_customer(con):
+    from wealthgraph.wealth.report import render
+
+    customer = con.execute(
+        "select customer_id from marts.wealth_advice where not passed limit 1"
+    ).fetchone()[0]
+    page = render(con, customer)
+    assert page.startswith("<!doctype html>") and page.count("<svg") == 2
+    assert customer in page and "<li><b>" in page  # at least one piece of advice
+    name, phone = con.execute(
+        "select name, phone from core.customers where customer_id = ?", [customer]
+    ).fetchone()
+    assert name not in page and phone not in page
