@@ -66,10 +66,21 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def latest_day(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The as-of date of derived tables: the last day with accepted events."""
-    day = con.execute("select max(partition_date) from core.events").fetchone()[0]
+    """The as-of date of derived tables: the last day with accepted events, or with snapshots
+    or transactions for sources that have no app events (a bank's own records)."""
+    day = con.execute(
+        """
+        select coalesce(
+            (select max(partition_date) from core.events),
+            greatest(
+                (select max(partition_date) from core.snapshots),
+                (select max(partition_date) from core.transactions)
+            )
+        )
+        """
+    ).fetchone()[0]
     if day is None:
-        raise RuntimeError("core.events is empty: ingest at least one day of events first")
+        raise RuntimeError("no events, snapshots or transactions ingested yet: nothing to build")
     return day
 
 
