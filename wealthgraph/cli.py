@@ -17,17 +17,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wealthgraph", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("command", choices=["run", "generate", "lastfm", "wealth-report"])
+    parser.add_argument("command", choices=["run", "generate", "lastfm", "berka", "wealth-report"])
     args = parser.parse_args(argv[:1])
     if args.command == "run":
         from wealthgraph.run import main as run
 
         return run()
-    if args.command == "lastfm":
-        from wealthgraph.adapters.lastfm import convert
+    if args.command in ("lastfm", "berka"):
+        from importlib import import_module
 
-        sub = argparse.ArgumentParser(prog="wealthgraph lastfm")
-        sub.add_argument("src", type=Path, help="folder with user_friends.dat etc.")
+        convert = import_module(f"wealthgraph.adapters.{args.command}").convert
+        sub = argparse.ArgumentParser(prog=f"wealthgraph {args.command}")
+        sub.add_argument("src", type=Path, help="folder with the dataset's original files")
         sub.add_argument("out", type=Path, help="landing folder to write")
         options = sub.parse_args(argv[1:])
         for source, rows in convert(options.src, options.out).items():
