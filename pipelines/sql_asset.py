@@ -1,7 +1,6 @@
 """Assets whose table is one SQL file: ``sql/<schema>/<name>.sql`` -> ``<schema>.<name>``."""
 
 import dagster as dg
-from dagster._core.definitions.asset_checks.asset_check_spec import AssetCheckSpec
 
 from pipelines.metadata import preview_metadata
 from pipelines.resources import Warehouse
@@ -16,7 +15,7 @@ def sql_asset(
     description: str,
     deps: list[str],
     by_as_of: bool = False,
-    check_specs: list[AssetCheckSpec] | None = None,
+    check_specs: list[dg.AssetCheckSpec] | None = None,
     checks=None,
 ) -> dg.AssetsDefinition:
     """An asset that (re)builds ``schema.name`` from its SQL file as of the latest landed day.

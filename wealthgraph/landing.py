@@ -3,7 +3,8 @@
 Every landing file is gzip-compressed JSON Lines (one object per line, UTF-8), so a bad line can
 be named by file and line number and never takes its neighbours down with it.
 
-    <landing>/reference/<table>.jsonl.gz          full current state, re-read on every run
+    <landing>/reference/<table>.jsonl.gz          state re-read on every run (friendships and
+                                                  group_members: at the window's start)
     <landing>/events/YYYY-MM-DD.jsonl.gz          interaction log of one day
     <landing>/snapshots/YYYY-MM-DD.jsonl.gz       account balances as of the end of that day
     <landing>/transactions/YYYY-MM-DD.jsonl.gz    account money movements of that day
