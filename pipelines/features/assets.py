@@ -16,6 +16,14 @@ user_daily_activity = sql_asset(
     "One row per customer and active day: messages, transfers, reads, purchases, channels, hours.",
     deps=["core/events"],
 )
+customers = sql_asset(
+    "features",
+    "customers",
+    "Every customer registered by the as-of date, as known then (risk, age), ids only.",
+    # the daily sources fix the as-of date, so they must be in first
+    deps=["core/customers", "core/events", "core/snapshots", "core/transactions"],
+    by_as_of=True,
+)
 topic_affinity = sql_asset(
     "features",
     "topic_affinity",

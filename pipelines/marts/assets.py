@@ -41,7 +41,7 @@ user_profile = sql_asset(
     "user_profile",
     "Per customer and as-of date: the point-in-time user profile (用户画像), ids only.",
     deps=[
-        "core/customers",
+        "features/customers",
         "features/engagement",
         "features/holdings",
         "features/topic_affinity",
@@ -64,6 +64,7 @@ social_map = sql_asset(
     "Per customer and date: top contacts, circles, influence, 30-day behaviour (社交图谱).",
     deps=[
         "graph/edges",
+        "features/customers",
         "graph/memberships",
         "graph/node_metrics",
         "graph/communities",

@@ -79,7 +79,7 @@ wealth_summary = sql_asset(
     "marts",
     "wealth_summary",
     "Per customer and date: assets, debts, net worth, allocation, change, cash flow, risk match.",
-    deps=["features/holdings", "marts/wealth_history", "core/transactions", "core/customers"],
+    deps=["features/holdings", "marts/wealth_history", "core/transactions", "features/customers"],
     by_as_of=True,
     check_specs=[
         _spec("wealth_summary", "net_worth_is_assets_minus_liabilities", "Exact, per row."),

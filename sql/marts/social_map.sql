@@ -74,8 +74,8 @@ paying as (
 
 people as (
     select customer_id
-    from core.customers
-    where registered_at <= $as_of::date
+    from features.customers
+    where as_of = $as_of::date
 ),
 
 final as (

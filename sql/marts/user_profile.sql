@@ -3,21 +3,7 @@
 -- holdings and AUM by class, social metrics, lifecycle stage and segment. Ids only: no name,
 -- phone or ID number.
 with people as (
-    select
-        customer_id,
-        gender,
-        date_diff('year', birth_date, $as_of::date) as age,
-        city,
-        branch_id,
-        manager_id,
-        -- an assessment made after the as-of date was unknown then
-        case when risk_assessed_at <= $as_of::date then risk_tolerance end as risk_tolerance,
-        case when risk_assessed_at <= $as_of::date then risk_assessed_at end as risk_assessed_at,
-        credit_grade,
-        industry,
-        registered_at
-    from core.customers
-    where registered_at <= $as_of::date
+    select * from features.customers where as_of = $as_of::date
 ),
 
 aum as (

@@ -110,11 +110,9 @@ cash_flow as (
 ),
 
 people as (
-    select
-        customer_id,
-        case when risk_assessed_at <= $as_of::date then risk_tolerance end as risk_tolerance
-    from core.customers
-    where registered_at <= $as_of::date
+    select customer_id, risk_tolerance
+    from features.customers
+    where as_of = $as_of::date
 ),
 
 final as (

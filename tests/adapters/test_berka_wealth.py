@@ -29,6 +29,7 @@ def berka_wealth(tmp_path_factory):
     as_of = latest_day(con)
     params = {"as_of": as_of, **sql_params()}
     for schema, table in (
+        ("features", "customers"),
         ("features", "holdings"),
         ("marts", "wealth_history"),
         ("marts", "wealth_summary"),
