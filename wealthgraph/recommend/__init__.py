@@ -1,0 +1,1 @@
+"""Recommendations: products, loans, topics and activities, with reasons and evaluation."""
