@@ -11,6 +11,7 @@ from pipelines.ingest.assets import all_ingest_assets
 from pipelines.marts import assets as mart_assets
 from pipelines.partitions import landing_days
 from pipelines.quality.assets import ingest_audit, quarantine
+from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import build_resources
 from pipelines.wealth import assets as wealth_assets
 from wealthgraph.settings import Settings
@@ -25,7 +26,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             quarantine,
             ingest_audit,
             *dg.load_assets_from_modules(
-                [feature_assets, graph_assets, mart_assets, wealth_assets]
+                [feature_assets, graph_assets, recommend_assets, mart_assets, wealth_assets]
             ),
         ],
         jobs=[main_job],

@@ -78,6 +78,53 @@ class WealthConfig:
 WEALTH = WealthConfig()
 
 
+@dataclass(frozen=True)
+class RecommendConfig:
+    """What marts.recommendations holds per customer and how the product blend weighs sources.
+
+    Blend weights were chosen on a validation split carved from the training data (see
+    ``wealthgraph.recommend.evaluate``), never on the test split.
+    """
+
+    top_n_product: int = 5
+    top_n_loan: int = 2
+    top_n_topic: int = 5
+    top_n_activity: int = 5
+    # not all one class: at most this many products of one class in a customer's list
+    max_per_class: int = 2
+    # interaction weights of the user x product matrix ALS and co-holding read
+    view_weight: float = 1.0
+    share_weight: float = 2.0
+    buy_weight: float = 4.0
+    held_weight: float = 4.0
+    als_weight: float = 1.0
+    social_weight: float = 0.5
+    coholding_weight: float = 0.3
+    popularity_weight: float = 0.2
+    als_factors: int = 32
+    als_iterations: int = 15
+    # a friend (tie >= friend_weight) or a contact as strong as one: "3 close friends hold it"
+    close_tie_strength: float = 1.0
+    # loans: nothing below this grade, nothing above this debt-to-asset ratio
+    loan_min_credit_grade: str = "BBB"
+    loan_max_debt_to_asset: float = 0.5
+    # offline evaluation: train before as_of - eval_test_days, test on what came after
+    eval_test_days: int = 10
+    eval_k: int = 10
+
+    def sql_params(self) -> dict[str, float | str]:
+        """The knobs as named SQL parameters (``$top_n_loan`` ...)."""
+        return asdict(self)
+
+
+RECOMMEND = RecommendConfig()
+
+
 def sql_params() -> dict[str, float]:
     """Every analytic knob as a named SQL parameter; SQL files use the ones they need."""
-    return {**GRAPH.sql_params(), **PROFILE.sql_params(), **WEALTH.sql_params()}
+    return {
+        **GRAPH.sql_params(),
+        **PROFILE.sql_params(),
+        **WEALTH.sql_params(),
+        **RECOMMEND.sql_params(),
+    }

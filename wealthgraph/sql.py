@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 import duckdb
+import polars as pl
 
 from wealthgraph.settings import ROOT
 
@@ -54,3 +55,12 @@ def build_table(
     return con.execute(
         f"select count(*) from {schema}.{table} where as_of = ?", [params["as_of"]]
     ).fetchone()[0]
+
+
+def query(
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, params: dict | None = None
+) -> pl.DataFrame:
+    """Run ``sql/<schema>/<name>.sql`` as a query (only the parameters it names are bound)."""
+    sql = load_sql(schema, name)
+    used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+    return con.execute(sql, used).pl()

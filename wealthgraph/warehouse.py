@@ -11,7 +11,7 @@ import polars as pl
 from wealthgraph import landing
 from wealthgraph.landing import Source
 
-SCHEMAS = ("raw", "staging", "core", "quality", "graph", "features", "marts")
+SCHEMAS = ("raw", "staging", "core", "quality", "graph", "features", "recommend", "marts")
 # bookkeeping columns every raw and staging row carries, so a bad row can be found in its file
 LINE_COLUMNS = {"partition_date": "DATE", "file_name": "VARCHAR", "line_no": "INTEGER"}
 
@@ -54,9 +54,14 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         schema=["event_type", "target_kind", "amount_required"],
         orient="row",
     )
+    # position keeps the contract's order (AAA before AA, C1 before C2) for ordered domains
     enums = pl.DataFrame(
-        [(domain, value) for domain, values in landing.ENUMS.items() for value in values],
-        schema=["domain", "value"],
+        [
+            (domain, value, position)
+            for domain, values in landing.ENUMS.items()
+            for position, value in enumerate(values, start=1)
+        ],
+        schema=["domain", "value", "position"],
         orient="row",
     )
     for table, frame in (("event_types", event_types), ("enums", enums)):

@@ -1,9 +1,12 @@
 """marts.*: the contract tables the app and the analysts read."""
 
 import dagster as dg
+import polars as pl
 
 from pipelines.sql_asset import sql_asset
+from wealthgraph.config import sql_params
 from wealthgraph.landing import PERSONAL_FIELDS
+from wealthgraph.sql import query
 
 
 def _one_row_per_customer(table: str):
@@ -85,60 +88,55 @@ social_map = sql_asset(
 )
 
 
+RECOMMENDATION_CHECKS = {
+    "suitable_products_only": "No product above the customer's risk tolerance, or to a customer "
+    "whose risk assessment is missing or expired, or off sale, or beyond their cash.",
+    "nothing_already_held_or_joined": "No held product (unless it takes top-ups), held loan, "
+    "joined group, existing friend or the customer themself.",
+    "top_n_per_kind": "Ranks run 1..n per customer and kind with n at most the kind's top N, "
+    "and at most max_per_class products of one class.",
+    "every_row_has_a_reason": "Every recommendation carries at least one reason.",
+}
+
+
 def _recommendation_checks(con, as_of) -> list[dg.AssetCheckResult]:
-    friend_or_self, no_reason = con.execute(
-        """
-        select
-            count(*) filter (
-                where r.kind = 'friend' and (
-                    r.item_id = r.customer_id
-                    or exists (
-                        select 1 from graph.edges e
-                        where e.relation = 'friend'
-                        and e.src_id = least(r.customer_id, r.item_id)
-                        and e.dst_id = greatest(r.customer_id, r.item_id)
-                    )
-                )
-            ),
-            count(*) filter (where len(coalesce(r.reasons, [])) = 0)
-        from marts.recommendations r
-        where r.as_of = $1
-        """,
-        [as_of],
-    ).fetchone()
-    return [
-        dg.AssetCheckResult(
-            check_name="no_existing_friend_or_self",
-            passed=friend_or_self == 0,
-            metadata={"violations": friend_or_self},
-        ),
-        dg.AssetCheckResult(
-            check_name="every_row_has_a_reason",
-            passed=no_reason == 0,
-            metadata={"rows_without_reason": no_reason},
-        ),
-    ]
+    """Each rule re-checked in SQL against core and feature tables, independent of the code
+    that produced the rows, so a bug there cannot also hide itself here."""
+    params = {"as_of": as_of, **sql_params()}
+    counts = query(con, "quality", "recommendation_violations", params)
+    results = []
+    for check, description in RECOMMENDATION_CHECKS.items():
+        row = counts.filter(pl.col("check_name") == check)
+        violations = int(row["violations"].sum())
+        results.append(
+            dg.AssetCheckResult(
+                check_name=check,
+                passed=violations == 0,
+                description=description,
+                metadata={
+                    "violations": violations,
+                    "examples": ", ".join(row["examples"].drop_nulls().to_list()) or "none",
+                },
+            )
+        )
+    return results
 
 
 recommendations = sql_asset(
     "marts",
     "recommendations",
     "Per customer, kind and rank: the recommended item, score and reasons the app shows.",
-    deps=["graph/people_you_may_know"],
+    deps=[
+        "graph/people_you_may_know",
+        "recommend/products",
+        "recommend/loans",
+        "recommend/topics",
+        "recommend/activities",
+    ],
     by_as_of=True,
     check_specs=[
-        _spec(
-            "marts",
-            "recommendations",
-            "no_existing_friend_or_self",
-            "People you may know never suggests an existing friend or the customer.",
-        ),
-        _spec(
-            "marts",
-            "recommendations",
-            "every_row_has_a_reason",
-            "Every recommendation carries at least one reason.",
-        ),
+        _spec("marts", "recommendations", check, description)
+        for check, description in RECOMMENDATION_CHECKS.items()
     ],
     checks=_recommendation_checks,
 )

@@ -1,0 +1,89 @@
+"""recommend.*: one table per recommendation kind, each with the contract's columns."""
+
+import dagster as dg
+
+from pipelines.metadata import preview_metadata
+from pipelines.resources import Warehouse
+from pipelines.sql_asset import sql_asset
+from wealthgraph.recommend import products as product_recommender
+from wealthgraph.warehouse import latest_day, write_slice
+
+product_interactions = sql_asset(
+    "features",
+    "product_interactions",
+    "Per customer and wealth product: 90-day views, shares, purchases, redemptions; held or not.",
+    deps=["core/events", "features/holdings"],
+    by_as_of=True,
+)
+
+
+@dg.asset(
+    key_prefix="recommend",
+    group_name="recommend",
+    deps=[
+        product_interactions.key,
+        dg.AssetKey(["features", "customers"]),
+        dg.AssetKey(["features", "holdings"]),
+        dg.AssetKey(["marts", "user_profile"]),
+        dg.AssetKey(["marts", "wealth_summary"]),
+        dg.AssetKey(["graph", "edges"]),
+        dg.AssetKey(["core", "articles"]),
+        dg.AssetKey(["core", "products"]),
+    ],
+)
+def products(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Per customer: suitable wealth products from the social blend (ALS, ties, co-holding)."""
+    with warehouse.get_connection() as con:
+        as_of = latest_day(con)
+        inputs = product_recommender.load_inputs(con, as_of)
+        frame = product_recommender.recommend(product_recommender.fit(inputs))
+        rows = write_slice(con, "recommend.products", frame.with_columns(as_of=as_of), None)
+    return dg.MaterializeResult(
+        metadata={
+            "rows": rows,
+            "customers": frame["customer_id"].n_unique(),
+            "of_customers": inputs.customers.height,
+            "preview": preview_metadata(frame.head(5)),
+        }
+    )
+
+
+loans = sql_asset(
+    "recommend",
+    "loans",
+    "Per customer: loans they qualify for by credit grade, debt and repayment record.",
+    deps=[
+        "features/customers",
+        "features/holdings",
+        "features/product_interactions",
+        "marts/wealth_summary",
+        "core/products",
+    ],
+)
+topics = sql_asset(
+    "recommend",
+    "topics",
+    "Per customer: finance topics read by close friends and their circle, not yet followed.",
+    deps=[
+        "features/topic_affinity",
+        "features/customers",
+        "graph/edges",
+        "graph/node_metrics",
+        "core/events",
+        "core/articles",
+    ],
+)
+activities = sql_asset(
+    "recommend",
+    "activities",
+    "Per customer: industry and interest groups in their branch that friends belong to.",
+    deps=[
+        "features/customers",
+        "features/topic_affinity",
+        "graph/edges",
+        "graph/memberships",
+        "core/groups",
+        "core/managers",
+        "core/events",
+    ],
+)

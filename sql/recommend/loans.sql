@@ -1,0 +1,93 @@
+-- recommend.loans: per customer, the loan products they qualify for, best first, with reasons.
+-- Eligible: credit grade $loan_min_credit_grade or better, no overdue loan, debt at most
+-- $loan_max_debt_to_asset of assets, the loan on sale and not one they already have.
+with grades as (
+    select value as credit_grade, position, count(*) over () as grades
+    from core.enums
+    where domain = 'credit_grade'
+),
+
+customers as (
+    select
+        c.customer_id,
+        c.credit_grade,
+        g.position,
+        g.grades,
+        w.total_liabilities,
+        w.debt_to_asset_ratio
+    from features.customers c
+    join grades g using (credit_grade)
+    join marts.wealth_summary w on w.customer_id = c.customer_id and w.as_of = c.as_of
+    where c.as_of = $as_of::date
+        and g.position <= (select position from grades where credit_grade = $loan_min_credit_grade)
+        and not coalesce(w.has_overdue_loan, false)
+        and coalesce(w.debt_to_asset_ratio, 0) <= $loan_max_debt_to_asset
+),
+
+loans as (
+    select product_id
+    from core.products
+    where product_class = 'loan'
+        and on_sale_from <= $as_of::date
+        and coalesce(on_sale_to, $as_of::date) >= $as_of::date
+),
+
+uptake as (
+    -- share of each grade's customers who have each loan: what people like them borrow
+    select c.credit_grade, h.product_id, count(distinct h.customer_id) / any_value(n.customers)
+        as uptake
+    from features.holdings h
+    join features.customers c on c.customer_id = h.customer_id and c.as_of = h.as_of
+    join (
+        select credit_grade, count(*) as customers
+        from features.customers where as_of = $as_of::date group by all
+    ) n using (credit_grade)
+    where h.as_of = $as_of::date and h.product_class = 'loan'
+    group by all
+),
+
+scored as (
+    select
+        c.customer_id,
+        l.product_id as item_id,
+        coalesce(i.views, 0) as views,
+        coalesce(u.uptake, 0) as uptake,
+        c.credit_grade,
+        c.total_liabilities,
+        c.debt_to_asset_ratio,
+        -- better grade and lower debt first; having looked at it and its uptake lift a loan
+        (1 - (c.position - 1) / c.grades) * (1 - coalesce(c.debt_to_asset_ratio, 0))
+            + 0.5 * least(coalesce(i.views, 0), 3) / 3 + coalesce(u.uptake, 0) as score
+    from customers c
+    cross join loans l
+    left join uptake u on u.credit_grade = c.credit_grade and u.product_id = l.product_id
+    left join features.product_interactions i
+        on i.customer_id = c.customer_id and i.product_id = l.product_id and i.as_of = $as_of::date
+    where not exists (
+        select 1 from features.holdings h
+        where h.as_of = $as_of::date and h.customer_id = c.customer_id
+            and h.product_id = l.product_id
+    )
+)
+
+select
+    customer_id,
+    row_number() over (partition by customer_id order by score desc, item_id) as rank,
+    item_id,
+    score,
+    list_filter([
+        format('your {} credit grade qualifies', credit_grade),
+        case
+            when coalesce(total_liabilities, 0) = 0 then 'you have no debts'
+            else format(
+                'your debts are {}% of your assets, within the {}% limit',
+                round(100 * debt_to_asset_ratio)::int, round(100 * $loan_max_debt_to_asset)::int
+            )
+        end,
+        case when views > 0 then format('you looked at it {} times recently', views) end,
+        case when uptake >= 0.05 then 'popular with customers of your credit grade' end
+    ], r -> r is not null) as reasons,
+    'loan-eligibility-rules-v1' as model_version,
+    $as_of::date as as_of
+from scored
+qualify rank <= $top_n_loan
