@@ -6,9 +6,11 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from wealthgraph import landing
+from wealthgraph.run import failed_checks, failures, materialize_range
 from wealthgraph.settings import ROOT, Settings
 
 SAMPLE = ROOT / "data_samples"
@@ -48,3 +50,21 @@ def settings_for(tmp_path: Path):
         return Settings(landing=landing_dir, database=tmp_path / "wh.duckdb")
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory) -> Settings:
+    """One run of the whole pipeline over the committed sample, shared by the tests that read
+    its tables."""
+    settings = Settings(landing=SAMPLE, database=tmp_path_factory.mktemp("wh") / "sample.duckdb")
+    result = materialize_range(settings)
+    assert result.success, failures(result)
+    assert failed_checks(result) == []
+    return settings
+
+
+@pytest.fixture
+def con(sample_warehouse):
+    connection = duckdb.connect(str(sample_warehouse.database), read_only=True)
+    yield connection
+    connection.close()

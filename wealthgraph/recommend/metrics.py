@@ -23,8 +23,11 @@ def ranking_metrics(
     ``recommended[j]`` holds the item ids recommended to ``users[j]``, best first (-1 pads);
     ``test`` is user x item with the held-out items; ``item_popularity`` is each item's share of
     training users (novelty is the mean of -log2 of it over recommended items, higher = less
-    obvious). Coverage is the share of the catalog recommended to anyone.
+    obvious). Coverage is the share of the catalog recommended to the evaluated users.
     """
+    test = sp.csr_matrix(test)
+    test.sum_duplicates()
+    test.eliminate_zeros()
     recommended = recommended[:, :k]
     relevant_counts = np.diff(test.indptr)[users]
     keep = relevant_counts > 0
@@ -32,7 +35,6 @@ def ranking_metrics(
     n_items = test.shape[1]
     if len(rows) == 0:
         return {"users": 0.0}
-    test = sp.csr_matrix(test)
     held_out = test.nonzero()
     keys = held_out[0].astype(np.int64) * n_items + held_out[1]
     hits = np.isin(rows[:, None].astype(np.int64) * n_items + recs, keys) & (recs >= 0)
@@ -48,6 +50,6 @@ def ranking_metrics(
         "recall": float((hits.sum(axis=1) / counts).mean()),
         "ndcg": float(((hits * gains).sum(axis=1) / ideal).mean()),
         "map": float(((precision_at_rank * hits).sum(axis=1) / np.minimum(counts, k)).mean()),
-        "coverage": float(len(np.unique(recommended[recommended >= 0])) / n_items),
+        "coverage": float(len(np.unique(recs[recs >= 0])) / n_items),
         "novelty": float(np.mean(-np.log2(popularity))) if len(valid) else 0.0,
     }

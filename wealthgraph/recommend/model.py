@@ -60,13 +60,15 @@ class SocialBlend:
         random_state: int = 42,
     ) -> None:
         self.weights = weights or BlendWeights()
-        self.als = AlternatingLeastSquares(
-            factors=factors,
-            iterations=iterations,
-            regularization=regularization,
-            alpha=alpha,
-            random_state=random_state,
-        )
+        # built under the same one-thread limit as fit, so implicit does not warn about BLAS
+        with threadpool_limits(1, "blas"):
+            self.als = AlternatingLeastSquares(
+                factors=factors,
+                iterations=iterations,
+                regularization=regularization,
+                alpha=alpha,
+                random_state=random_state,
+            )
 
     def fit(
         self,
@@ -142,6 +144,8 @@ class SocialBlend:
             if exclude_held:
                 drop_held(blended, self.held[batch])
             top_ids, top_scores = top_n(blended, n)
+            # a user who holds nearly everything gets a short list, padded with -1
+            top_ids[~np.isfinite(top_scores)] = -1
             ids.append(top_ids)
             scores.append(top_scores)
         if not ids:
