@@ -1,0 +1,187 @@
+"""The product funnel's hard filters hold even when every signal pulls the other way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from wealthgraph.config import sql_params
+from wealthgraph.recommend import products
+from wealthgraph.sql import query
+from wealthgraph.warehouse import latest_day
+
+AS_OF = dt.date(2026, 10, 31)
+FRIENDS = [f"F{i}" for i in range(8)]
+
+
+def _tempting_world(**changes) -> products.ProductInputs:
+    """``ann`` is conservative (C1); all eight friends are aggressive and hold RISKY (R5) and
+    SAFE (R1); RISKY is also the most viewed product. Only suitability stands in the way."""
+    customers = pl.DataFrame(
+        {
+            "customer_id": ["ann", *FRIENDS],
+            "risk_tolerance": ["C1"] + ["C5"] * len(FRIENDS),
+            "risk_assessed_at": [AS_OF - dt.timedelta(days=30)] * (1 + len(FRIENDS)),
+            "segment": ["mass"] * (1 + len(FRIENDS)),
+            "current_balance": [100_000.0] * (1 + len(FRIENDS)),
+            "idle_cash": [50_000.0] + [0.0] * len(FRIENDS),
+        }
+    )
+    catalog = pl.DataFrame(
+        {
+            "product_id": ["RISKY", "SAFE", "GOLD", "BIG", "OLD", "HELD", "TOPUP"],
+            "name": [
+                "科技主题基金",
+                "稳利理财",
+                "积存金",
+                "大额存单",
+                "停售理财",
+                "持有定期",
+                "天天盈",
+            ],
+            "product_class": [
+                "fund",
+                "wealth",
+                "precious_metal",
+                "time_deposit",
+                "wealth",
+                "time_deposit",
+                "wealth",
+            ],
+            "risk_level": ["R5", "R1", "R3", "R1", "R1", "R1", "R1"],
+            "min_amount": [10.0, 1.0, 1.0, 200_000.0, 1.0, 50.0, 1.0],
+            "on_sale": [True, True, True, True, False, True, True],
+            "is_top_up": [False, False, False, False, False, False, True],
+            "expected_yield_pct": [8.0, 2.3, 3.0, 2.1, 2.5, 1.5, 1.9],
+        }
+    )
+    friend_rows = [
+        (f, p, 3, 1, 1, True) for f in FRIENDS for p in ("RISKY", "SAFE", "BIG", "OLD", "GOLD")
+    ]
+    interactions = pl.DataFrame(
+        [
+            *friend_rows,
+            ("ann", "RISKY", 9, 0, 0, False),
+            ("ann", "HELD", 0, 0, 0, True),
+            ("ann", "TOPUP", 0, 0, 0, True),
+        ],
+        schema=["customer_id", "product_id", "views", "shares", "buys", "is_held"],
+        orient="row",
+    )
+    ties = pl.DataFrame({"src_id": ["ann"] * len(FRIENDS), "dst_id": FRIENDS, "weight": 3.0})
+    reads = pl.DataFrame({"customer_id": ["ann"], "product_class": ["fund"], "reads": [5]})
+    world = {
+        "as_of": AS_OF,
+        "customers": customers,
+        "products": catalog,
+        "interactions": interactions,
+        "ties": ties,
+        "class_reads": reads,
+    }
+    world.update(changes)
+    return products.ProductInputs(**world)
+
+
+def _for(frame: pl.DataFrame, customer: str) -> list[str]:
+    return frame.filter(pl.col("customer_id") == customer).sort("rank")["item_id"].to_list()
+
+
+def test_the_tempting_product_wins_before_the_filters():
+    fitted = products.fit(_tempting_world())
+    ann = np.array([0])
+    scores = fitted.model.score(ann)[0]
+    ids = fitted.products["product_id"].to_list()
+    # without the hard filters the blend would put RISKY above every product ann may buy
+    assert scores[ids.index("RISKY")] > scores[ids.index("SAFE")]
+    assert scores[ids.index("RISKY")] > scores[ids.index("GOLD")]
+
+
+def test_conservative_customer_never_gets_the_risky_product():
+    got = _for(products.recommend(products.fit(_tempting_world())), "ann")
+    assert "RISKY" not in got
+    assert "GOLD" not in got  # R3 > C1
+    assert "SAFE" in got
+
+
+def test_other_hard_filters():
+    got = _for(products.recommend(products.fit(_tempting_world())), "ann")
+    assert "BIG" not in got  # minimum 200,000 above ann's 100,000 cash
+    assert "OLD" not in got  # off sale
+    assert "HELD" not in got  # held and takes no top-ups
+    assert "TOPUP" in got  # held, but takes top-ups
+
+
+def test_expired_or_missing_assessment_gets_no_product():
+    world = _tempting_world()
+    expired = world.customers.with_columns(
+        risk_assessed_at=pl.when(pl.col("customer_id") == "ann")
+        .then(pl.lit(AS_OF - dt.timedelta(days=400)))
+        .otherwise(pl.col("risk_assessed_at"))
+    )
+    got = products.recommend(products.fit(_tempting_world(customers=expired)))
+    assert _for(got, "ann") == []
+    unknown = world.customers.with_columns(
+        risk_tolerance=pl.when(pl.col("customer_id") == "ann")
+        .then(None)
+        .otherwise("risk_tolerance")
+    )
+    assert _for(products.recommend(products.fit(_tempting_world(customers=unknown))), "ann") == []
+
+
+def test_aggressive_friends_do_get_the_risky_product_with_a_social_reason():
+    got = products.recommend(products.fit(_tempting_world()))
+    friend = got.filter(pl.col("customer_id") == "F0")
+    assert friend.height > 0
+    ann_reasons = got.filter(pl.col("customer_id") == "ann", pl.col("item_id") == "SAFE")
+    reasons = ann_reasons["reasons"].item().to_list()
+    assert "8 close friends hold it" in reasons
+    assert "fits your conservative (C1) risk profile" in reasons
+    assert any(r.startswith("your idle cash could earn more") for r in reasons)
+
+
+def test_diversity_keeps_classes_mixed(con):
+    got = products.recommend(products.fit(products.load_inputs(con, latest_day(con))))
+    catalog = con.execute("select product_id as item_id, product_class from core.products").pl()
+    per_class = got.join(catalog, on="item_id").group_by("customer_id", "product_class").len()
+    assert per_class["len"].max() <= 2
+
+
+def test_the_check_catches_a_planted_violation(sample_warehouse, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(sample_warehouse.database, copy)
+    with duckdb.connect(str(copy)) as con:
+        as_of = latest_day(con)
+        params = {"as_of": as_of, **sql_params()}
+        assert query(con, "quality", "recommendation_violations", params).is_empty()
+        customer, product = con.execute(
+            """
+            select c.customer_id, p.product_id
+            from features.customers c, core.products p
+            where c.as_of = $1 and c.risk_tolerance = 'C1' and p.risk_level = 'R5'
+            limit 1
+            """,
+            [as_of],
+        ).fetchone()
+        con.execute(
+            """
+            insert into marts.recommendations by name
+            select $1 as customer_id, 'product' as kind, 99 as rank, $2 as item_id,
+                1.0 as score, [] as reasons, 'planted' as model_version,
+                $3::date as as_of, now() as generated_at
+            """,
+            [customer, product, as_of],
+        )
+        found = dict(
+            query(con, "quality", "recommendation_violations", params)
+            .select("check_name", "violations")
+            .rows()
+        )
+    assert found == {
+        "suitable_products_only": 1,
+        "top_n_per_kind": 1,
+        "every_row_has_a_reason": 1,
+    }
