@@ -10,7 +10,7 @@ from pipelines.graph import assets as graph_assets
 from pipelines.ingest.assets import all_ingest_assets
 from pipelines.marts import assets as mart_assets
 from pipelines.partitions import landing_days
-from pipelines.quality.assets import ingest_audit, quarantine
+from pipelines.quality.assets import ingest_audit, quarantine, recommendation_eval
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import build_resources
 from pipelines.wealth import assets as wealth_assets
@@ -25,6 +25,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *all_ingest_assets(landing_days),
             quarantine,
             ingest_audit,
+            recommendation_eval,
             *dg.load_assets_from_modules(
                 [feature_assets, graph_assets, recommend_assets, mart_assets, wealth_assets]
             ),
