@@ -33,6 +33,14 @@ edges = sql_asset(
 )
 
 
+ties = sql_asset(
+    "graph",
+    "ties",
+    "Customer-to-customer edges seen from each end: one row per customer and contact.",
+    deps=["graph/edges"],
+)
+
+
 def _edges_check(con) -> dg.AssetCheckResult:
     bad = con.execute(
         """

@@ -67,7 +67,7 @@ topics = sql_asset(
     deps=[
         "features/topic_affinity",
         "features/customers",
-        "graph/edges",
+        "graph/ties",
         "graph/node_metrics",
         "core/events",
         "core/articles",
@@ -80,7 +80,7 @@ activities = sql_asset(
     deps=[
         "features/customers",
         "features/topic_affinity",
-        "graph/edges",
+        "graph/ties",
         "graph/memberships",
         "core/groups",
         "core/managers",

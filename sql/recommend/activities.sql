@@ -19,21 +19,13 @@ members as (
     select customer_id, group_id from graph.memberships
 ),
 
-ties as (
-    select src_id as customer_id, dst_id as other_id, tie_strength as weight
-    from graph.edges where edge_kind = 'customer'
-    union all
-    select dst_id, src_id, tie_strength
-    from graph.edges where edge_kind = 'customer'
-),
-
 friends_in as (
     select
         t.customer_id,
         m.group_id,
         sum(t.weight) as tie_sum,
         count(*) filter (where t.weight >= $close_tie_strength) as close_members
-    from ties t
+    from graph.ties t
     join members m on m.customer_id = t.other_id
     join groups using (group_id)
     group by all

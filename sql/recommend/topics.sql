@@ -7,14 +7,6 @@ with affinity as (
     where as_of = $as_of::date
 ),
 
-ties as (
-    select src_id as customer_id, dst_id as other_id, tie_strength as weight
-    from graph.edges where edge_kind = 'customer'
-    union all
-    select dst_id, src_id, tie_strength
-    from graph.edges where edge_kind = 'customer'
-),
-
 social as (
     -- tie-weighted mean of the contacts' topic shares: 1.0 when every contact reads only it
     select
@@ -22,9 +14,9 @@ social as (
         a.topic,
         sum(t.weight * a.share) / any_value(s.total_weight) as social_share,
         count(*) filter (where t.weight >= $close_tie_strength and a.reads > 0) as close_readers
-    from ties t
+    from graph.ties t
     join affinity a on a.customer_id = t.other_id
-    join (select customer_id, sum(weight) as total_weight from ties group by all) s
+    join (select customer_id, sum(weight) as total_weight from graph.ties group by all) s
         on s.customer_id = t.customer_id
     group by all
 ),
