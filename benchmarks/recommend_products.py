@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/recommend_products.py                  # 1,000,000 customers
     .venv/bin/python benchmarks/recommend_products.py --users 100000   # a quick run
     .venv/bin/python benchmarks/recommend_products.py --repeats 2 --skip-e2e
+    .venv/bin/python benchmarks/recommend_products.py --users 100000 --profile /tmp/prof
 
 Inputs are synthetic ``ProductInputs`` grown from the sample warehouse (``make run`` builds it;
 it is copied to a temporary folder and read there): the real wealth catalog as of the sample's
@@ -25,8 +26,12 @@ iterations, regularization, alpha and seed, fitted on ``fitted.model.confidence`
 limited to one thread, as the model does. Peak RSS is that of the timed call: the kernel's
 high-water mark is reset just before it (``/proc/self/clear_refs``), so it counts what the
 stage's inputs already hold plus what the call adds; where the reset is not allowed it is the
-stage process's peak, and the table says so. Timings move on a shared 2-core machine: compare
-runs made at the same time (the load average is printed before and after).
+stage process's peak, and the table says so. Timings move on a shared 2-core machine: the
+"others' CPU s" column (machine-wide busy time from /proc/stat less the stage's own) shows when
+another job or the hypervisor took CPU during a stage; compare runs where it is ~0. With
+``--repeats N`` fit and baseline alternate N times and the fastest of each counts.
+``--profile DIR`` saves cProfile stats of fit and recommend there and prints their top
+functions (their times in the table are then inflated).
 """
 
 from __future__ import annotations
@@ -570,6 +575,7 @@ def main() -> None:
         del synthetic, sample
         gc.collect()
 
+        start_load = _load()
         fits, baselines = [], []
         for _ in range(args.repeats):
             fits.append(_subprocess("fit", args))
@@ -589,7 +595,7 @@ def main() -> None:
         f"\nusers {fit['users']:,}, items {fit['items']}, confidence nonzeros {fit['nnz']:,}, "
         f"tie nonzeros {fit['tie_nnz']:,} (both directions); ALS factors {p['factors']}, "
         f"iterations {p['iterations']}, regularization {p['regularization']}, "
-        f"alpha {p['alpha']}; {_load()} at start of the stages, {end_load} at the end\n"
+        f"alpha {p['alpha']}; {start_load} at start of the stages, {end_load} at the end\n"
     )
     if args.repeats > 1:
         walls = ", ".join(
