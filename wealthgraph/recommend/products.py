@@ -18,7 +18,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from wealthgraph.config import PROFILE, RECOMMEND, RecommendConfig
-from wealthgraph.recommend.model import BlendWeights, SocialBlend, batches, top_n
+from wealthgraph.recommend.model import BlendWeights, SocialBlend, batches, scale_rows, top_n
 
 MODEL_VERSION = "product-social-blend-v1"
 RISK_LABELS = {
@@ -203,7 +203,7 @@ def recommend(fitted: ProductModel, config: RecommendConfig = RECOMMEND) -> pl.D
         cols = ids.ravel()
         keep = np.isfinite(scores.ravel())
         contribution = {
-            name: _scaled(sources[name])[np.repeat(np.arange(len(batch)), ids.shape[1]), cols]
+            name: scale_rows(sources[name])[np.repeat(np.arange(len(batch)), ids.shape[1]), cols]
             * weight
             for name, weight in fitted.model.weights.items()
             if name in sources
@@ -240,11 +240,6 @@ def _matrix(rows: pl.Series, cols: pl.Series, values: pl.Series, shape) -> sp.cs
     return sp.csr_matrix(
         (values.to_numpy().astype(np.float32), (rows.to_numpy(), cols.to_numpy())), shape=shape
     )
-
-
-def _scaled(scores: np.ndarray) -> np.ndarray:
-    best = scores.max(axis=1, keepdims=True)
-    return np.divide(scores, best, out=np.zeros_like(scores, dtype=np.float32), where=best > 0)
 
 
 def _eligibility(inputs: ProductInputs):
