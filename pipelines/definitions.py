@@ -8,6 +8,8 @@ from pipelines.automation import daily_schedule, landing_files_sensor, main_job
 from pipelines.features import assets as feature_assets
 from pipelines.graph import assets as graph_assets
 from pipelines.ingest.assets import all_ingest_assets
+from pipelines.manager import assets as manager_assets
+from pipelines.marketing import assets as marketing_assets
 from pipelines.marts import assets as mart_assets
 from pipelines.partitions import landing_days
 from pipelines.quality.assets import ingest_audit, quarantine, recommendation_eval
@@ -27,7 +29,15 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             ingest_audit,
             recommendation_eval,
             *dg.load_assets_from_modules(
-                [feature_assets, graph_assets, recommend_assets, mart_assets, wealth_assets]
+                [
+                    feature_assets,
+                    graph_assets,
+                    recommend_assets,
+                    mart_assets,
+                    wealth_assets,
+                    manager_assets,
+                    marketing_assets,
+                ]
             ),
         ],
         jobs=[main_job],

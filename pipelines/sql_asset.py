@@ -17,16 +17,18 @@ def sql_asset(
     by_as_of: bool = False,
     check_specs: list[dg.AssetCheckSpec] | None = None,
     checks=None,
+    group: str | None = None,
 ) -> dg.AssetsDefinition:
     """An asset that (re)builds ``schema.name`` from its SQL file as of the latest landed day.
 
-    ``checks(con, as_of)`` may return AssetCheckResults for ``check_specs``.
+    ``checks(con, as_of)`` may return AssetCheckResults for ``check_specs``; ``group`` is the
+    domain the UI lists it under (default: the schema).
     """
 
     @dg.asset(
         name=name,
         key_prefix=schema,
-        group_name=schema,
+        group_name=group or schema,
         description=description,
         deps=[dg.AssetKey(d.split("/")) for d in deps],
         check_specs=check_specs,

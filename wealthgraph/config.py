@@ -121,6 +121,37 @@ class RecommendConfig:
 RECOMMEND = RecommendConfig()
 
 
+@dataclass(frozen=True)
+class AnalyticsConfig:
+    """Windows and rules of the manager, lead-pool and marketing marts (rm_performance,
+    lead_pool, content_spread, group_activity, scenario_payments, kpi_daily)."""
+
+    # a purchase of the recommended product by that customer within this many days converts
+    # the recommendation (banks commonly credit a manager for two weeks)
+    recommendation_window_days: int = 14
+    # a purchase within this many days of reading an article (of its linked product) or of
+    # viewing a product page converts the read
+    content_window_days: int = 7
+    # ratings at or below this count as low
+    low_rating_max: int = 2
+    # a manager with no message or recommendation for this long no longer serves their book
+    manager_idle_days: int = 30
+    # share chains deeper than this are cut: real cascades are shallow, bad data may loop
+    max_cascade_depth: int = 50
+    # monthly active users: active in the 30 days ending that day
+    active_window_days: int = 30
+    # lead priority = value_weight * value_score + need_weight * need_score (both 0..1)
+    lead_value_weight: float = 0.5
+    lead_need_weight: float = 0.5
+
+    def sql_params(self) -> dict[str, float]:
+        """The knobs as named SQL parameters (``$recommendation_window_days`` ...)."""
+        return asdict(self)
+
+
+ANALYTICS = AnalyticsConfig()
+
+
 def sql_params() -> dict[str, float]:
     """Every analytic knob as a named SQL parameter; SQL files use the ones they need."""
     return {
@@ -128,4 +159,5 @@ def sql_params() -> dict[str, float]:
         **PROFILE.sql_params(),
         **WEALTH.sql_params(),
         **RECOMMEND.sql_params(),
+        **ANALYTICS.sql_params(),
     }

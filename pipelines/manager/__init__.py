@@ -1,0 +1,1 @@
+"""Relationship-manager analytics: what managers do for their book, and the lead pool."""

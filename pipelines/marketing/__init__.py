@@ -1,0 +1,1 @@
+"""Marketing analytics: content spread, groups, payment scenarios and daily KPIs."""
