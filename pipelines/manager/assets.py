@@ -1,60 +1,26 @@
 """Relationship managers (客户经理): what they did for their book, and the lead pool (抢单)."""
 
-import dagster as dg
-import polars as pl
-
 from pipelines.sql_asset import sql_asset
-from wealthgraph.config import sql_params
-from wealthgraph.sql import query
+from pipelines.violations import violation_checks
 
-MANAGER_CHECKS = {
-    "marts/rm_performance": {
+RM_PERFORMANCE_SPECS, RM_PERFORMANCE_CHECKS = violation_checks(
+    "marts/rm_performance",
+    {
         "conversions_after_recommendation": "Every credited purchase follows its "
         "recommendation and falls inside the conversion window.",
         "replies_after_inquiries": "No reply is timed before the inquiry it answers.",
         "one_row_per_manager_month": "One row per manager and month.",
     },
-    "marts/lead_pool": {
+)
+LEAD_POOL_SPECS, LEAD_POOL_CHECKS = violation_checks(
+    "marts/lead_pool",
+    {
         "each_customer_offered_once": "A customer is in the pool once, offered to one manager.",
         "offers_within_capacity": "Book kept plus customers offered stay within capacity.",
         "offers_to_active_managers_only": "Offers go to active managers other than the one "
         "the customer already has.",
     },
-}
-
-
-def _checks(asset: str):
-    def run(con, as_of) -> list[dg.AssetCheckResult]:
-        name = asset.split("/")[1] + "_violations"
-        counts = query(con, "quality", name, {"as_of": as_of, **sql_params()})
-        results = []
-        for check, description in MANAGER_CHECKS[asset].items():
-            row = counts.filter(pl.col("check_name") == check)
-            violations = int(row["violations"].sum())
-            results.append(
-                dg.AssetCheckResult(
-                    check_name=check,
-                    passed=violations == 0,
-                    description=description,
-                    metadata={
-                        "violations": violations,
-                        "examples": ", ".join(row["examples"].drop_nulls().to_list()) or "none",
-                    },
-                )
-            )
-        return results
-
-    return run
-
-
-def _specs(asset: str) -> list[dg.AssetCheckSpec]:
-    return [
-        dg.AssetCheckSpec(
-            check, asset=dg.AssetKey(asset.split("/")), blocking=True, description=description
-        )
-        for check, description in MANAGER_CHECKS[asset].items()
-    ]
-
+)
 
 manager_inquiries = sql_asset(
     "features",
@@ -85,8 +51,8 @@ rm_performance = sql_asset(
         "marts/wealth_history",
     ],
     group="manager",
-    check_specs=_specs("marts/rm_performance"),
-    checks=_checks("marts/rm_performance"),
+    check_specs=RM_PERFORMANCE_SPECS,
+    checks=RM_PERFORMANCE_CHECKS,
 )
 lead_pool = sql_asset(
     "marts",
@@ -102,6 +68,6 @@ lead_pool = sql_asset(
     ],
     by_as_of=True,
     group="manager",
-    check_specs=_specs("marts/lead_pool"),
-    checks=_checks("marts/lead_pool"),
+    check_specs=LEAD_POOL_SPECS,
+    checks=LEAD_POOL_CHECKS,
 )

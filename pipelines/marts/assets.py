@@ -1,12 +1,10 @@
 """marts.*: the contract tables the app and the analysts read."""
 
 import dagster as dg
-import polars as pl
 
 from pipelines.sql_asset import sql_asset
-from wealthgraph.config import sql_params
+from pipelines.violations import violation_checks
 from wealthgraph.landing import PERSONAL_FIELDS
-from wealthgraph.sql import query
 
 
 def _one_row_per_customer(table: str):
@@ -88,38 +86,19 @@ social_map = sql_asset(
 )
 
 
-RECOMMENDATION_CHECKS = {
-    "suitable_products_only": "No product above the customer's risk tolerance, or to a customer "
-    "whose risk assessment is missing or expired, or off sale, or beyond their cash.",
-    "nothing_already_held_or_joined": "No held product (unless it takes top-ups), held loan, "
-    "joined group, existing friend or the customer themself.",
-    "top_n_per_kind": "Ranks run 1..n per customer and kind with n at most the kind's top N, "
-    "and at most max_per_class products of one class.",
-    "every_row_has_a_reason": "Every recommendation carries at least one reason.",
-}
-
-
-def _recommendation_checks(con, as_of) -> list[dg.AssetCheckResult]:
-    """Each rule re-checked in SQL against core and feature tables, independent of the code
-    that produced the rows, so a bug there cannot also hide itself here."""
-    params = {"as_of": as_of, **sql_params()}
-    counts = query(con, "quality", "recommendation_violations", params)
-    results = []
-    for check, description in RECOMMENDATION_CHECKS.items():
-        row = counts.filter(pl.col("check_name") == check)
-        violations = int(row["violations"].sum())
-        results.append(
-            dg.AssetCheckResult(
-                check_name=check,
-                passed=violations == 0,
-                description=description,
-                metadata={
-                    "violations": violations,
-                    "examples": ", ".join(row["examples"].drop_nulls().to_list()) or "none",
-                },
-            )
-        )
-    return results
+RECOMMENDATION_SPECS, RECOMMENDATION_CHECKS = violation_checks(
+    "marts/recommendations",
+    {
+        "suitable_products_only": "No product above the customer's risk tolerance, or to a "
+        "customer whose risk assessment is missing or expired, or off sale, or beyond their "
+        "cash.",
+        "nothing_already_held_or_joined": "No held product (unless it takes top-ups), held loan, "
+        "joined group, existing friend or the customer themself.",
+        "top_n_per_kind": "Ranks run 1..n per customer and kind with n at most the kind's top N, "
+        "and at most max_per_class products of one class.",
+        "every_row_has_a_reason": "Every recommendation carries at least one reason.",
+    },
+)
 
 
 recommendations = sql_asset(
@@ -134,9 +113,6 @@ recommendations = sql_asset(
         "recommend/activities",
     ],
     by_as_of=True,
-    check_specs=[
-        _spec("marts", "recommendations", check, description)
-        for check, description in RECOMMENDATION_CHECKS.items()
-    ],
-    checks=_recommendation_checks,
+    check_specs=RECOMMENDATION_SPECS,
+    checks=RECOMMENDATION_CHECKS,
 )

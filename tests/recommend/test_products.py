@@ -156,7 +156,7 @@ def test_the_check_catches_a_planted_violation(sample_warehouse, tmp_path):
     with duckdb.connect(str(copy)) as con:
         as_of = latest_day(con)
         params = {"as_of": as_of, **sql_params()}
-        assert query(con, "quality", "recommendation_violations", params).is_empty()
+        assert query(con, "quality", "recommendations_violations", params).is_empty()
         customer, product = con.execute(
             """
             select c.customer_id, p.product_id
@@ -176,7 +176,7 @@ def test_the_check_catches_a_planted_violation(sample_warehouse, tmp_path):
             [customer, product, as_of],
         )
         found = dict(
-            query(con, "quality", "recommendation_violations", params)
+            query(con, "quality", "recommendations_violations", params)
             .select("check_name", "violations")
             .rows()
         )

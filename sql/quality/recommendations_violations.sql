@@ -1,4 +1,4 @@
--- quality.recommendation_violations: rows of marts.recommendations on $as_of that break a rule,
+-- quality.recommendations_violations: rows of marts.recommendations on $as_of that break a rule,
 -- counted per rule with a few examples. The rules are restated here from core and feature
 -- tables on purpose: a bug in a recommender cannot also hide itself from this check.
 with recs as (
