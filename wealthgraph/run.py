@@ -39,7 +39,7 @@ def summary(settings: Settings) -> str:
     finally:
         con.close()
     lines = [f"warehouse {settings.database}"]
-    lines += [f"  {name:<28} {rows:>12,} rows" for name, rows in tables]
+    lines += [f"  {name:<34} {rows:>12,} rows" for name, rows in tables]
     lines.append(
         f"  ingest: {audit[0]:,} lines in = {audit[1]:,} accepted + {audit[2]:,} quarantined"
     )

@@ -1,0 +1,36 @@
+-- quality.group_activity_violations: rows of marts.group_activity on $as_of that break a rule,
+-- counted per rule with a few examples; members are recounted from graph.memberships.
+with groups as (
+    select * from marts.group_activity where as_of = $as_of::date
+),
+
+violations as (
+    select 'one_row_per_group' as check_name, group_id as example
+    from groups
+    group by group_id
+    having count(*) > 1
+
+    union all
+    select 'member_counts_within_members', group_id
+    from groups
+    where greatest(new_members_30d, active_members_30d, members_with_wealth_products) > members
+
+    union all
+    select 'every_membership_counted', members || ' members, ' || memberships || ' memberships'
+    from (
+        select
+            (select sum(members) from groups) as members,
+            (select count(*) from graph.memberships where as_of = $as_of::date) as memberships
+    )
+    where members is distinct from memberships
+)
+
+select
+    check_name,
+    count(*) as violations,
+    string_agg(example, ', ') filter (where example_no <= 3) as examples
+from (
+    select *, row_number() over (partition by check_name order by example) as example_no
+    from violations
+)
+group by check_name

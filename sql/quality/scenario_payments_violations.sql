@@ -1,0 +1,38 @@
+-- quality.scenario_payments_violations: rows of marts.scenario_payments that break a rule,
+-- counted per rule with a few examples; payments are recounted from core.events.
+with violations as (
+    select 'one_row_per_month_and_scenario' as check_name, month || ' ' || scenario as example
+    from marts.scenario_payments
+    group by month, scenario
+    having count(*) > 1
+
+    union all
+    select 'holders_within_users', month || ' ' || scenario
+    from marts.scenario_payments
+    where users_holding_wealth_products > users or users > payments
+
+    union all
+    select
+        'every_payment_counted',
+        payments || ' payments of ' || amount || ', ' || events || ' events of ' || event_amount
+    from (
+        select
+            (select sum(payments) from marts.scenario_payments) as payments,
+            (select sum(amount) from marts.scenario_payments) as amount,
+            count(*) as events,
+            sum(amount) as event_amount
+        from core.events
+        where event_type = 'scenario_payment' and partition_date <= $as_of::date
+    )
+    where payments is distinct from events or amount is distinct from event_amount
+)
+
+select
+    check_name,
+    count(*) as violations,
+    string_agg(example, ', ') filter (where example_no <= 3) as examples
+from (
+    select *, row_number() over (partition by check_name order by example) as example_no
+    from violations
+)
+group by check_name
