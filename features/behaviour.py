@@ -48,8 +48,9 @@ def period_behaviour(daily: pl.LazyFrame, as_of: dt.date, days: int = 30) -> pl.
         daily.filter((pl.col("activity_date") <= as_of) & (age < 2 * days))
         .group_by("customer_id")
         .agg(
-            current.sum().alias("active_days"),
-            previous.sum().alias("prev_active_days"),
+            # signed: the change below may be negative, and unsigned subtraction would wrap
+            current.sum().cast(pl.Int64).alias("active_days"),
+            previous.sum().cast(pl.Int64).alias("prev_active_days"),
             *sums,
             *prev,
         )

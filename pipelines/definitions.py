@@ -15,6 +15,7 @@ from pipelines.partitions import landing_days
 from pipelines.quality.assets import ingest_audit, quarantine, recommendation_eval
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import build_resources
+from pipelines.serving.assets import published
 from pipelines.wealth import assets as wealth_assets
 from wealthgraph.settings import Settings
 
@@ -28,6 +29,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             quarantine,
             ingest_audit,
             recommendation_eval,
+            published,
             *dg.load_assets_from_modules(
                 [
                     feature_assets,

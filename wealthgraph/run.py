@@ -47,6 +47,16 @@ def summary(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _published_line(settings: Settings) -> str:
+    from wealthgraph.publish import current
+
+    try:
+        version = current(settings.published)
+    except FileNotFoundError:
+        return f"published: nothing yet under {settings.published}"
+    return f"published: {version.version} (as of {version.as_of}) at {version.path}"
+
+
 def materialize_range(
     settings: Settings, first: str | None = None, last: str | None = None, instance=None
 ):
@@ -130,6 +140,7 @@ def main() -> int:
                     file=sys.stderr,
                 )
     print(summary(settings))
+    print(_published_line(settings))
     print(
         f"run {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s; "
         f"failed checks: {', '.join(failed) or 'none'}"

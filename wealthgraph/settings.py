@@ -14,7 +14,8 @@ class Settings:
     """Paths and dates of a run.
 
     ``WEALTHGRAPH_DATA`` names the landing folder (default: the bundled ``data_samples/``),
-    and ``WEALTHGRAPH_DB`` the DuckDB file (default ``warehouse/wealthgraph.duckdb``).
+    and ``WEALTHGRAPH_DB`` the DuckDB file (default ``warehouse/wealthgraph.duckdb``); what
+    readers see is published beside it.
     """
 
     landing: Path
@@ -28,3 +29,9 @@ class Settings:
                 os.environ.get("WEALTHGRAPH_DB", ROOT / "warehouse" / "wealthgraph.duckdb")
             ).resolve(),
         )
+
+    @property
+    def published(self) -> Path:
+        """Where the read-only published versions live: ``<db folder>/<db name>.published/``
+        (``current`` points at the newest good one)."""
+        return self.database.parent / f"{self.database.stem}.published"

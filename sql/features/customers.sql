@@ -4,7 +4,8 @@
 select
     customer_id,
     gender,
-    date_diff('year', birth_date, $as_of::date) as age,
+    -- whole years lived: date_diff('year') would count calendar-year boundaries instead
+    date_part('year', age($as_of::date, birth_date)) as age,
     city,
     branch_id,
     manager_id,

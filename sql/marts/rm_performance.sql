@@ -30,11 +30,20 @@ monthly_events as (
     select
         user_id as customer_id,
         date_trunc('month', ts)::date as month,
-        count(*) as events,
-        bool_or(event_type = 'message_from_manager') as was_contacted
+        count(*) as events
     from core.events
     where ts < $as_of::date + 1
     group by all
+),
+
+contacts as (
+    -- contact by the customer's own manager: another manager's message does not cover the book
+    select distinct
+        user_id as customer_id,
+        manager_id,
+        date_trunc('month', ts)::date as month
+    from core.events
+    where event_type = 'message_from_manager' and ts < $as_of::date + 1
 ),
 
 monthly_flows as (
@@ -53,12 +62,13 @@ book_activity as (
         book.month,
         count(*) as book_customers,
         count(monthly_events.customer_id) as active_customers,
-        count(*) filter (where monthly_events.was_contacted) as contacted_customers,
+        count(contacts.customer_id) as contacted_customers,
         coalesce(sum(history.assets), 0) as book_aum,
         sum(previous.assets) as book_aum_previous_month,
         coalesce(sum(monthly_flows.net_flow), 0) as net_flow
     from book
     left join monthly_events using (customer_id, month)
+    left join contacts using (customer_id, manager_id, month)
     left join monthly_flows using (customer_id, month)
     left join marts.wealth_history as history
         on history.customer_id = book.customer_id

@@ -43,6 +43,7 @@ final as (
         people.gender,
         people.age,
         case
+            when people.age is null then null
             when people.age < 25 then '18-24'
             when people.age < 35 then '25-34'
             when people.age < 45 then '35-44'

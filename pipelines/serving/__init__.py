@@ -1,0 +1,1 @@
+"""Serving: the read-only copy the app and the analysts read."""

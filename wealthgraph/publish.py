@@ -1,0 +1,219 @@
+"""Publish the contract tables as a read-only copy that readers never see half-written.
+
+Each publish writes a new version folder (a DuckDB file, Parquet files and a manifest) beside
+the previous ones, then points the ``current`` symlink at it with one atomic rename. A reader
+resolves ``current`` once and opens that version's file, so it sees one whole version however
+long it reads; a failed or interrupted publish leaves ``current`` on the last good version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from wealthgraph.landing import PERSONAL_FIELDS
+from wealthgraph.settings import ROOT
+
+DICTIONARY = ROOT / "sql" / "dictionary.yml"
+DATABASE_NAME = "wealthgraph.duckdb"
+KEEP_VERSIONS = 3
+
+# what the app and the analysts read; columns listed are withheld: staff names are personal
+# too, and group names are chosen by customers ("朱家亲友群" names a family)
+PUBLISHED: dict[str, tuple[str, ...]] = {
+    **{
+        f"marts.{name}": ()
+        for name in (
+            "user_profile",
+            "social_map",
+            "wealth_summary",
+            "wealth_history",
+            "wealth_advice",
+            "recommendations",
+            "rm_performance",
+            "lead_pool",
+            "content_spread",
+            "group_activity",
+            "scenario_payments",
+            "kpi_daily",
+        )
+    },
+    **{
+        f"features.{name}": ()
+        for name in (
+            "manager_inquiries",
+            "recommendation_outcomes",
+            "content_touches",
+            "content_conversions",
+        )
+    },
+    "quality.recommendation_eval": (),
+    "quality.ingest_audit": (),
+    "core.products": (),
+    "core.articles": (),
+    "core.branches": (),
+    "core.groups": ("name",),
+    "core.managers": ("name",),
+}
+# published when the run made them: the evaluation needs a few weeks of history
+OPTIONAL = {"quality.recommendation_eval"}
+# columns called like personal fields that name a thing, not a person
+NOT_PERSONAL = {("core.products", "name"), ("core.branches", "name")}
+
+
+@dataclass(frozen=True)
+class Published:
+    """One published version: where it is and what it holds."""
+
+    path: Path
+    version: str
+    published_at: dt.datetime
+    as_of: str | None
+    tables: dict[str, int]
+
+    @property
+    def database(self) -> Path:
+        return self.path / DATABASE_NAME
+
+    def age_seconds(self, now: dt.datetime | None = None) -> float:
+        now = now or dt.datetime.now(dt.UTC)
+        return (now - self.published_at).total_seconds()
+
+
+@cache
+def dictionary() -> dict[str, dict]:
+    """``sql/dictionary.yml``: a description of every published table and column."""
+    return yaml.safe_load(DICTIONARY.read_text(encoding="utf-8")) or {}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".")
+    return [
+        row[0]
+        for row in con.execute(
+            "select column_name from duckdb_columns() "
+            "where database_name = current_database() and schema_name = ? and table_name = ? "
+            "order by column_index",
+            [schema, name],
+        ).fetchall()
+    ]
+
+
+def _describe(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> None:
+    entry = dictionary().get(table) or {}
+    if entry.get("description"):
+        con.execute(f"comment on table pub.{table} is {_quote(entry['description'])}")
+    described = entry.get("columns") or {}
+    for column in columns:
+        if described.get(column):
+            con.execute(f'comment on column pub.{table}."{column}" is {_quote(described[column])}')
+
+
+def publish(con: duckdb.DuckDBPyConnection, root: Path, keep: int = KEEP_VERSIONS) -> Published:
+    """Copy the contract tables from the warehouse ``con`` into a new version under ``root`` and
+    make it current. Raises before switching if a table is missing or carries personal data."""
+    root.mkdir(parents=True, exist_ok=True)
+    published_at = dt.datetime.now(dt.UTC)
+    version = published_at.strftime("v%Y%m%dT%H%M%S%fZ")
+    staging = root / f".{version}.partial"
+    (staging / "parquet").mkdir(parents=True)
+    try:
+        tables = _write_version(con, staging)
+        as_of = con.execute("select max(as_of)::varchar from marts.user_profile").fetchone()[0]
+        manifest = {
+            "version": version,
+            "published_at": published_at.isoformat(),
+            "as_of": as_of,
+            "tables": tables,
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        final = root / version
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _switch(root, version)
+    _prune(root, keep)
+    return read_manifest(final)
+
+
+def _write_version(con: duckdb.DuckDBPyConnection, staging: Path) -> dict[str, int]:
+    con.execute(f"attach {_quote(str(staging / DATABASE_NAME))} as pub")
+    try:
+        tables = {}
+        for table, withheld in PUBLISHED.items():
+            columns = [c for c in _columns(con, table) if c not in withheld]
+            if not columns and table in OPTIONAL:
+                continue
+            if not columns:
+                raise LookupError(f"cannot publish {table}: the warehouse has no such table")
+            personal = sorted(
+                c for c in columns if c in PERSONAL_FIELDS and (table, c) not in NOT_PERSONAL
+            )
+            if personal:
+                raise ValueError(f"refusing to publish personal data: {table}.{personal}")
+            schema = table.split(".")[0]
+            con.execute(f"create schema if not exists pub.{schema}")
+            select = ", ".join(f'"{c}"' for c in columns)
+            con.execute(f"create table pub.{table} as select {select} from {table}")
+            _describe(con, table, columns)
+            parquet = staging / "parquet" / f"{table}.parquet"
+            con.execute(f"copy pub.{table} to {_quote(str(parquet))} (format parquet)")
+            tables[table] = con.execute(f"select count(*) from pub.{table}").fetchone()[0]
+        return tables
+    finally:
+        con.execute("detach pub")
+
+
+def _switch(root: Path, version: str) -> None:
+    # a symlink renamed over the old one: the switch is one atomic rename(2)
+    link = root / f".current.{version}"
+    link.symlink_to(version)
+    os.replace(link, root / "current")
+
+
+def _prune(root: Path, keep: int) -> None:
+    current = (root / "current").resolve().name
+    versions = sorted(p for p in root.glob("v*") if p.is_dir() and p.name != current)
+    for old in versions[: max(0, len(versions) - (keep - 1))]:
+        # readers that already opened an old file keep reading it: unlinking does not close it
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(path: Path) -> Published:
+    data = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    return Published(
+        path=path,
+        version=data["version"],
+        published_at=dt.datetime.fromisoformat(data["published_at"]),
+        as_of=data.get("as_of"),
+        tables=data["tables"],
+    )
+
+
+def current(root: Path) -> Published:
+    """The version ``root/current`` points at now (resolved once: keep using what it returns)."""
+    link = root / "current"
+    if not link.exists():
+        raise FileNotFoundError(
+            f"nothing published under {root} yet: run the pipeline (make run) first"
+        )
+    return read_manifest(link.resolve())
+
+
+def connect_current(root: Path) -> tuple[duckdb.DuckDBPyConnection, Published]:
+    """A read-only connection to the current version, and that version."""
+    version = current(root)
+    return duckdb.connect(str(version.database), read_only=True), version
