@@ -1,0 +1,273 @@
+"""The whole pipeline at a given scale, stage by stage, with its baselines in the same run.
+
+    .venv/bin/python benchmarks/pipeline.py --users 100000
+    .venv/bin/python benchmarks/pipeline.py --users 1000000 --daily
+    .venv/bin/python benchmarks/pipeline.py --users 20000 --work /tmp/wg-bench --keep
+
+Generates a landing folder (30 days of events, 12 monthly snapshots; reused when it exists),
+then runs each stage of the main job in a fresh process against one warehouse, in dependency
+order, and measures it from outside with ``os.wait4``: wall time, CPU time (user + system) and
+peak RSS of that process alone. Stages are the asset groups: ingest, features, graph, wealth,
+profile, recommendations, manager, marketing, publish. The floor of ingest, DuckDB reading the
+same gzip files straight into typed tables (``read_json``), runs in the same way first, so
+"ingest / floor" is a ratio measured on the same machine in the same minutes. With ``--daily``
+the last day is run again as the daily schedule runs it (that day's partition plus every derived
+table), and its total is compared with the full run's.
+
+The table goes to ``benchmarks/results/pipeline-<users>.md`` with the machine's cores and
+memory; the warehouse is deleted afterwards unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+# stage -> asset keys ("schema/table") or whole groups ("group:<name>"), in dependency order
+STAGES: dict[str, list[str]] = {
+    "ingest": ["group:ingest", "quality/quarantine", "quality/ingest_audit"],
+    "features": ["group:features"],
+    "graph": ["group:graph"],
+    "wealth": ["marts/wealth_history", "marts/wealth_summary", "marts/wealth_advice"],
+    "profile": ["marts/user_profile", "marts/social_map"],
+    "recommendations": ["group:recommend", "marts/recommendations", "quality/recommendation_eval"],
+    "manager": ["group:manager"],
+    "marketing": ["group:marketing"],
+    "publish": ["group:serving"],
+}
+
+
+@dataclass
+class Measured:
+    stage: str
+    wall: float
+    cpu: float
+    peak_gb: float
+    ok: bool
+    note: str = ""
+
+
+def _machine() -> str:
+    meminfo = Path("/proc/meminfo").read_text().split("\n")[0].split()
+    memory_gb = int(meminfo[1]) / 2**20
+    return f"{os.cpu_count()} cores, {memory_gb:.1f} GB memory"
+
+
+def _measure(stage: str, argv: list[str], env: dict[str, str]) -> Measured:
+    """Run ``argv`` as a child and read its own rusage: one stage, one process."""
+    print(f"[{dt.datetime.now():%H:%M:%S}] {stage} ...", flush=True)
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = child.stdout.read().decode(errors="replace") if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    ok = child.returncode == 0
+    if not ok:
+        print(output[-3000:], file=sys.stderr)
+    last = [line for line in output.splitlines() if line.startswith("stage:")]
+    measured = Measured(
+        stage,
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 2**20,
+        ok,
+        last[-1].removeprefix("stage:").strip() if last else "",
+    )
+    print(
+        f"    {wall:8.1f} s wall  {measured.cpu:8.1f} s CPU  {measured.peak_gb:6.2f} GB peak"
+        f"  {'ok' if ok else 'FAILED'} {measured.note}",
+        flush=True,
+    )
+    return measured
+
+
+def run_stage(stage: str, database: Path, landing: Path, first: str, last: str) -> int:
+    """Child mode: materialize one stage's assets for the landed days ``first`` .. ``last``."""
+    import dagster as dg
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    from pipelines.definitions import build_definitions
+    from pipelines.partitions import register_landed_days
+    from wealthgraph.run import failed_checks, failures
+    from wealthgraph.settings import Settings
+
+    settings = Settings(landing=landing, database=database)
+    instance = dg.DagsterInstance.ephemeral()
+    register_landed_days(instance, landing)
+    defs = build_definitions(settings)
+    graph = defs.resolve_asset_graph()
+    keys = []
+    for item in STAGES[stage]:
+        if item.startswith("group:"):
+            group = item.removeprefix("group:")
+            keys += [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == group]
+        else:
+            keys.append(dg.AssetKey(item.split("/")))
+    result = defs.resolve_job_def("main_job").execute_in_process(
+        instance=instance,
+        asset_selection=keys,
+        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=False,
+    )
+    failed = failed_checks(result)
+    print(f"stage: {len(keys)} assets, failed checks: {', '.join(failed) or 'none'}")
+    if not result.success:
+        print("\n".join(failures(result)), file=sys.stderr)
+    return 0 if result.success and not failed else 1
+
+
+FLOOR_SQL = """
+create or replace table floor_{name} as
+select * from read_json('{glob}', format = 'newline_delimited', compression = 'gzip')
+"""
+
+
+def run_floor(landing: Path, database: Path) -> int:
+    """Child mode: DuckDB's own load of the daily landing files, the floor for ingest."""
+    import duckdb
+
+    con = duckdb.connect(str(database))
+    lines = 0
+    for name in ("events", "snapshots", "transactions"):
+        con.execute(FLOOR_SQL.format(name=name, glob=landing / name / "*.jsonl.gz"))
+        lines += con.execute(f"select count(*) from floor_{name}").fetchone()[0]
+    print(f"stage: {lines:,} daily lines loaded")
+    return 0
+
+
+def _landing(work: Path, users: int, days: int, seed: int, env: dict[str, str]) -> Path:
+    landing = work / f"landing-{users}-{days}d-seed{seed}"
+    if not (landing / "events").exists():
+        shutil.rmtree(landing, ignore_errors=True)
+        argv = [sys.executable, "-m", "wealthgraph.generate", "--out", str(landing)]
+        argv += ["--users", str(users), "--days", str(days), "--seed", str(seed)]
+        print(f"generating {users:,} users into {landing} (not timed) ...", flush=True)
+        subprocess.run(argv, env=env, check=True)
+    return landing
+
+
+def _lines_in(database: Path) -> int:
+    """Landing lines the run read, from its own audit (every file, reference ones too)."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        try:
+            return con.execute("select sum(rows_in) from quality.ingest_audit").fetchone()[0]
+        except duckdb.CatalogException:
+            return 0  # the ingest stage failed before its audit
+
+
+def _table(rows: list[Measured], title: str) -> list[str]:
+    lines = [
+        f"### {title}",
+        "",
+        "| stage | wall s | CPU s | peak GB | ok |",
+        "|---|---|---|---|---|",
+    ]
+    for m in rows:
+        lines.append(f"| {m.stage} | {m.wall:.1f} | {m.cpu:.1f} | {m.peak_gb:.2f} | {m.ok} |")
+    total = [m for m in rows if m.stage != "floor"]
+    lines.append(
+        f"| **total** | {sum(m.wall for m in total):.1f} | {sum(m.cpu for m in total):.1f} | "
+        f"{max(m.peak_gb for m in total):.2f} (max) | {all(m.ok for m in total)} |"
+    )
+    return [*lines, ""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--users", type=int, default=100_000)
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/wealthgraph-bench"))
+    ap.add_argument("--daily", action="store_true", help="also time a one-day daily run")
+    ap.add_argument("--keep", action="store_true", help="keep the warehouse afterwards")
+    ap.add_argument("--stage", help=argparse.SUPPRESS)  # child mode
+    ap.add_argument("--landing", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--range", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.stage == "floor":
+        return run_floor(args.landing, args.db)
+    if args.stage:
+        first, last = args.range.split("..")
+        return run_stage(args.stage, args.db, args.landing, first, last)
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "DAGSTER_DISABLE_TELEMETRY": "1"}
+    env.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
+    args.work.mkdir(parents=True, exist_ok=True)
+    landing = _landing(args.work, args.users, args.days, args.seed, env)
+    from wealthgraph import landing as contract
+
+    days = sorted({d for s in contract.DAILY_SOURCES for d in contract.landed_days(landing, s)})
+    database = args.work / f"bench-{args.users}.duckdb"
+    for stale in args.work.glob(f"bench-{args.users}*"):
+        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    me = [sys.executable, str(Path(__file__).resolve()), "--landing", str(landing)]
+
+    floor_db = args.work / f"floor-{args.users}.duckdb"
+    floor = _measure("floor", [*me, "--stage", "floor", "--db", str(floor_db)], env)
+    floor_db.unlink(missing_ok=True)
+    full = [floor]
+    span = f"{days[0]}..{days[-1]}"
+    for stage in STAGES:
+        full.append(
+            _measure(stage, [*me, "--stage", stage, "--db", str(database), "--range", span], env)
+        )
+        if not full[-1].ok:
+            break
+    daily: list[Measured] = []
+    if args.daily and all(m.ok for m in full):
+        one = f"{days[-1]}..{days[-1]}"
+        for stage in STAGES:
+            daily.append(
+                _measure(stage, [*me, "--stage", stage, "--db", str(database), "--range", one], env)
+            )
+
+    lines_in = _lines_in(database)
+    ingest = next(m for m in full if m.stage == "ingest")
+    report = [
+        f"## {args.users:,} users, {args.days} days (seed {args.seed})",
+        "",
+        f"Measured {dt.date.today()} on {_machine()} by "
+        f"`python benchmarks/pipeline.py --users {args.users}{' --daily' if args.daily else ''}`.",
+        f"Landing lines read: {lines_in:,}; ingest "
+        f"{lines_in / ingest.wall:,.0f} lines/s; ingest / DuckDB floor "
+        f"{ingest.wall / floor.wall:.2f}x wall ({floor.wall:.1f} s floor for the daily files; "
+        "ingest also reads the reference files and checks every line).",
+        "",
+        *_table(full, "Full run"),
+    ]
+    if daily:
+        full_total = sum(m.wall for m in full if m.stage != "floor")
+        daily_total = sum(m.wall for m in daily)
+        report += _table(daily, f"Daily run of {days[-1]} (its partition + every derived table)")
+        report.append(f"Daily / full: {daily_total / full_total:.2f} of the wall time.\n")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"pipeline-{args.users}.md"
+    out.write_text("\n".join(report), encoding="utf-8")
+    print("\n".join(report))
+    print(f"written to {out}")
+    if not args.keep:
+        database.unlink(missing_ok=True)
+        shutil.rmtree(database.parent / f"{database.stem}.published", ignore_errors=True)
+    return 0 if all(m.ok for m in full + daily) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
