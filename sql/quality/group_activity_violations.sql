@@ -19,7 +19,7 @@ violations as (
     select 'every_membership_counted', members || ' members, ' || memberships || ' memberships'
     from (
         select
-            (select sum(members) from groups) as members,
+            (select coalesce(sum(members), 0) from groups) as members,
             (select count(*) from graph.memberships where as_of = $as_of::date) as memberships
     )
     where members is distinct from memberships

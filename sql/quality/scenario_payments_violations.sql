@@ -17,10 +17,10 @@ with violations as (
         payments || ' payments of ' || amount || ', ' || events || ' events of ' || event_amount
     from (
         select
-            (select sum(payments) from marts.scenario_payments) as payments,
-            (select sum(amount) from marts.scenario_payments) as amount,
+            (select coalesce(sum(payments), 0) from marts.scenario_payments) as payments,
+            (select coalesce(sum(amount), 0) from marts.scenario_payments) as amount,
             count(*) as events,
-            sum(amount) as event_amount
+            coalesce(sum(amount), 0) as event_amount
         from core.events
         where event_type = 'scenario_payment' and partition_date <= $as_of::date
     )
