@@ -1,4 +1,5 @@
-"""The main job, its daily schedule, and the sensor that runs a day when its files land."""
+"""The main job, its daily schedule, the sensor that runs a day when its files land, and the
+weekly evaluation of the recommenders."""
 
 import datetime as dt
 import json
@@ -10,11 +11,28 @@ from pipelines.partitions import landed_day_keys, landing_days
 from pipelines.resources import LandingFolder
 from wealthgraph import landing
 
+# the offline evaluation replays every derived table as of ten days earlier: about the cost of
+# the derived layers again, so it runs weekly instead of with every day's data
+EVALUATION = dg.AssetSelection.assets(dg.AssetKey(["quality", "recommendation_eval"]))
+PUBLISH = dg.AssetSelection.assets(dg.AssetKey(["serving", "published"]))
+
 main_job = dg.define_asset_job(
     "main_job",
-    selection=dg.AssetSelection.all(),
-    description="Ingest, check and build every table for the selected days.",
+    selection=dg.AssetSelection.all() - EVALUATION,
+    description="Ingest, check and build every table for the selected days, then publish.",
 )
+evaluation_job = dg.define_asset_job(
+    "evaluation_job",
+    selection=EVALUATION | PUBLISH,
+    description="Score the recommenders on what happened after a replayed cut-off, and "
+    "republish with the result.",
+)
+
+
+@dg.schedule(job=evaluation_job, cron_schedule="0 8 * * 1", execution_timezone="Asia/Shanghai")
+def weekly_evaluation(context: dg.ScheduleEvaluationContext):
+    """Every Monday morning, after the daily run."""
+    return dg.RunRequest(run_key=f"evaluation:{context.scheduled_execution_time.date()}")
 
 
 @dg.schedule(job=main_job, cron_schedule="0 6 * * *", execution_timezone="Asia/Shanghai")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.automation import daily_schedule, landing_files_sensor, main_job
+from pipelines.automation import (
+    daily_schedule,
+    evaluation_job,
+    landing_files_sensor,
+    main_job,
+    weekly_evaluation,
+)
 from pipelines.features import assets as feature_assets
 from pipelines.graph import assets as graph_assets
 from pipelines.ingest.assets import all_ingest_assets
@@ -42,8 +48,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 ]
             ),
         ],
-        jobs=[main_job],
-        schedules=[daily_schedule],
+        jobs=[main_job, evaluation_job],
+        schedules=[daily_schedule, weekly_evaluation],
         sensors=[landing_files_sensor],
         resources=build_resources(settings),
         # one process, one DuckDB writer: steps run in order inside the run

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from wealthgraph import landing
-from wealthgraph.run import failed_checks, failures, materialize_range
+from wealthgraph.run import evaluate, failed_checks, failures, materialize_range
 from wealthgraph.settings import ROOT, Settings
 
 SAMPLE = ROOT / "data_samples"
@@ -57,9 +57,9 @@ def sample_warehouse(tmp_path_factory) -> Settings:
     """One run of the whole pipeline over the committed sample, shared by the tests that read
     its tables."""
     settings = Settings(landing=SAMPLE, database=tmp_path_factory.mktemp("wh") / "sample.duckdb")
-    result = materialize_range(settings)
-    assert result.success, failures(result)
-    assert failed_checks(result) == []
+    for result in (materialize_range(settings), evaluate(settings)):
+        assert result.success, failures(result)
+        assert failed_checks(result) == []
     return settings
 
 

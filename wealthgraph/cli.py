@@ -1,6 +1,7 @@
 """``wealthgraph`` command.
 
-wealthgraph run                      the main job over every landed day (WEALTHGRAPH_DATA/DB)
+wealthgraph run [--no-evaluation]    the main job over every landed day (WEALTHGRAPH_DATA/DB),
+                                     then the weekly evaluation job
 wealthgraph generate --out DIR ...   synthetic landing data (--help for options)
 wealthgraph lastfm SRC OUT           HetRec 2011 Last.fm files -> landing folder
 wealthgraph berka SRC OUT            PKDD'99 Berka bank files -> landing folder
@@ -30,7 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from wealthgraph.run import main as run
 
-        return run()
+        sub = argparse.ArgumentParser(prog="wealthgraph run")
+        sub.add_argument(
+            "--no-evaluation",
+            action="store_true",
+            help="skip the evaluation job (it replays the derived tables: weekly in production)",
+        )
+        return run(evaluation=not sub.parse_args(argv[1:]).no_evaluation)
     if args.command in ("lastfm", "berka"):
         from importlib import import_module
 

@@ -96,6 +96,23 @@ def materialize_range(
     )
 
 
+def evaluate(settings: Settings, instance=None):
+    """Run the evaluation job (score the recommenders on a replayed cut-off, republish)."""
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+
+    return (
+        build_definitions(settings)
+        .resolve_job_def("evaluation_job")
+        .execute_in_process(
+            instance=instance or dg.DagsterInstance.ephemeral(),
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            raise_on_error=False,
+        )
+    )
+
+
 def failed_checks(result) -> list[str]:
     """``asset:check`` for every asset check that did not pass in a run result."""
     return [
@@ -119,8 +136,9 @@ def failures(result) -> list[str]:
     return messages
 
 
-def main() -> int:
-    """Run every asset over the full landed range; return a process exit code."""
+def main(evaluation: bool = True) -> int:
+    """Run every asset over the full landed range, then (unless ``evaluation`` is off) the
+    weekly evaluation job; return a process exit code."""
     import dagster as dg
 
     os.environ.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
@@ -128,21 +146,21 @@ def main() -> int:
     settings = Settings.from_env()
     print(f"wealthgraph: {settings.landing} -> {settings.database}", file=sys.stderr)
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    instance = dg.DagsterInstance.get()
     started = time.perf_counter()
-    result = materialize_range(settings, instance=dg.DagsterInstance.get())
+    results = [materialize_range(settings, instance=instance)]
+    if evaluation and results[0].success:
+        results.append(evaluate(settings, instance=instance))
     elapsed = time.perf_counter() - started
-    failed = failed_checks(result)
-    if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                print(
-                    f"step {event.step_key} failed: {event.step_failure_data.error.message}",
-                    file=sys.stderr,
-                )
+    failed = [check for result in results for check in failed_checks(result)]
+    for message in (m for result in results for m in failures(result)):
+        print(f"step {message}", file=sys.stderr)
+    success = all(result.success for result in results)
     print(summary(settings))
     print(_published_line(settings))
     print(
-        f"run {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s; "
+        f"run {'succeeded' if success else 'FAILED'} in {elapsed:.1f} s "
+        f"({'with' if len(results) > 1 else 'without'} the evaluation job); "
         f"failed checks: {', '.join(failed) or 'none'}"
     )
-    return 0 if result.success and not failed else 1
+    return 0 if success and not failed else 1

@@ -21,6 +21,11 @@ def test_definitions_hold_one_asset_per_table_and_the_automation(one_day_landing
     assert {"quality/quarantine", "quality/ingest_audit"} <= keys
     assert defs.resolve_job_def("main_job").partitions_def.name == "landing_days"
     assert defs.resolve_schedule_def("daily_schedule") is not None
+    # the evaluation replays every derived table: weekly, in its own job, never in the daily run
+    evaluation = dg.AssetKey(["quality", "recommendation_eval"])
+    assert evaluation not in defs.resolve_job_def("main_job").asset_layer.selected_asset_keys
+    assert evaluation in defs.resolve_job_def("evaluation_job").asset_layer.selected_asset_keys
+    assert defs.resolve_schedule_def("weekly_evaluation") is not None
     assert defs.resolve_sensor_def("landing_files_sensor") is not None
 
 
