@@ -136,6 +136,30 @@ def run_stage(stage: str, database: Path, landing: Path, first: str, last: str) 
     return 0 if result.success and not failed else 1
 
 
+def run_graph_metrics(database: Path, engine: str) -> int:
+    """Child mode: the graph metrics of the run's own customer graph, by the pipeline's fast
+    path (igraph + scipy) or by pure networkx, the baseline."""
+    import duckdb
+
+    from wealthgraph.config import GRAPH
+    from wealthgraph.graph import networkx_metrics, node_metrics, to_networkx
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        edges = con.execute(
+            "select src_id, dst_id, tie_strength as weight from graph.edges "
+            "where edge_kind = 'customer'"
+        ).pl()
+    options = {"seed": GRAPH.louvain_seed, "resolution": GRAPH.louvain_resolution}
+    started = time.perf_counter()
+    if engine == "networkx":
+        frame = networkx_metrics(to_networkx(edges), **options)
+    else:
+        frame = node_metrics(edges, **options)
+    seconds = time.perf_counter() - started
+    print(f"stage: {frame.height:,} nodes, {edges.height:,} edges, {seconds:.1f} s computing")
+    return 0
+
+
 FLOOR_SQL = """
 create or replace table floor_{name} as
 select * from read_json('{glob}', format = 'newline_delimited', compression = 'gzip')
@@ -177,6 +201,11 @@ def _lines_in(database: Path) -> int:
             return 0  # the ingest stage failed before its audit
 
 
+def _computing(m: Measured) -> float:
+    """The seconds a graph-metrics child reported for the computation alone."""
+    return float(m.note.rsplit(", ", 1)[1].split(" s ")[0])
+
+
 def _table(rows: list[Measured], title: str) -> list[str]:
     lines = [
         f"### {title}",
@@ -202,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/wealthgraph-bench"))
     ap.add_argument("--daily", action="store_true", help="also time a one-day daily run")
     ap.add_argument("--keep", action="store_true", help="keep the warehouse afterwards")
+    ap.add_argument(
+        "--networkx-max",
+        type=int,
+        default=200_000,
+        help="time pure networkx on the run's graph up to this many users (it is slow)",
+    )
     ap.add_argument("--stage", help=argparse.SUPPRESS)  # child mode
     ap.add_argument("--landing", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -209,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.stage == "floor":
         return run_floor(args.landing, args.db)
+    if args.stage in ("graph metrics: fast path", "graph metrics: networkx"):
+        return run_graph_metrics(args.db, args.stage.removeprefix("graph metrics: "))
     if args.stage:
         first, last = args.range.split("..")
         return run_stage(args.stage, args.db, args.landing, first, last)
@@ -237,6 +274,11 @@ def main(argv: list[str] | None = None) -> int:
         full.append(_measure(stage, stage_argv(stage, days[0], days[-1]), env))
         if not full[-1].ok:
             break
+    baselines: list[Measured] = []
+    if all(m.ok for m in full) and args.users <= args.networkx_max:
+        for engine in ("fast path", "networkx"):
+            argv = [*me, "--stage", f"graph metrics: {engine}", "--db", str(database)]
+            baselines.append(_measure(f"graph metrics: {engine}", argv, env))
     weekly: list[Measured] = []
     if all(m.ok for m in full):
         weekly = [_measure(s, stage_argv(s, days[0], days[-1]), env) for s in WEEKLY]
@@ -258,6 +300,22 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *_table(full, "Full run"),
     ]
+    if baselines:
+        fast, slow = baselines
+        report += [
+            "### Graph metrics on the run's customer graph: fast path vs pure networkx",
+            "",
+            "| engine | wall s | CPU s | peak GB | what |",
+            "|---|---|---|---|---|",
+            *[
+                f"| {m.stage} | {m.wall:.1f} | {m.cpu:.1f} | {m.peak_gb:.2f} | {m.note} |"
+                for m in baselines
+            ],
+            "",
+            f"networkx / fast path: {_computing(slow) / _computing(fast):.1f}x computing time, "
+            f"{slow.wall / fast.wall:.1f}x wall (fresh processes: imports and edge loading).",
+            "",
+        ]
     if weekly:
         report += _table(weekly, "Weekly evaluation job (replays the derived tables; not daily)")
     if daily:
@@ -273,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep:
         database.unlink(missing_ok=True)
         shutil.rmtree(database.parent / f"{database.stem}.published", ignore_errors=True)
-    return 0 if all(m.ok for m in full + weekly + daily) else 1
+    return 0 if all(m.ok for m in full + baselines + weekly + daily) else 1
 
 
 if __name__ == "__main__":
