@@ -1,12 +1,12 @@
-"""Blocking checks read from ``sql/quality/<table>_violations.sql``: one row per broken rule
-with its count and a few examples, so each rule is restated in SQL apart from the code it
+"""Blocking checks read from ``sql/quality/<table>_violations.sql``: one row per rule broken,
+counted per rule with a few examples, so each rule is restated in SQL apart from the code it
 checks."""
 
 import dagster as dg
 import polars as pl
 
 from wealthgraph.config import sql_params
-from wealthgraph.sql import query
+from wealthgraph.sql import violation_counts
 
 
 def violation_checks(asset: str, rules: dict[str, str]):
@@ -22,7 +22,7 @@ def violation_checks(asset: str, rules: dict[str, str]):
 
     def evaluate(con, as_of) -> list[dg.AssetCheckResult]:
         params = {"as_of": as_of, **sql_params()}
-        counts = query(con, "quality", f"{key.path[-1]}_violations", params)
+        counts = violation_counts(con, key.path[-1], params)
         results = []
         for name, description in rules.items():
             row = counts.filter(pl.col("check_name") == name)

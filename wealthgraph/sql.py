@@ -64,3 +64,27 @@ def query(
     sql = load_sql(schema, name)
     used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
     return con.execute(sql, used).pl()
+
+
+def violation_counts(
+    con: duckdb.DuckDBPyConnection, table: str, params: dict | None = None
+) -> pl.DataFrame:
+    """Run ``sql/quality/<table>_violations.sql`` (one row per broken rule: ``check_name``,
+    ``example``) and count it per rule with the first three examples."""
+    sql = load_sql("quality", f"{table}_violations")
+    used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+    return con.execute(
+        f"""
+        select
+            check_name,
+            count(*) as violations,
+            string_agg(example, ', ' order by example) filter (where example_no <= 3)
+                as examples
+        from (
+            select *, row_number() over (partition by check_name order by example) as example_no
+            from ({sql})
+        )
+        group by check_name
+        """,
+        used,
+    ).pl()

@@ -1,5 +1,5 @@
--- quality.group_activity_violations: rows of marts.group_activity on $as_of that break a rule,
--- counted per rule with a few examples; members are recounted from graph.memberships.
+-- quality.group_activity_violations: rows of marts.group_activity on $as_of that break a rule
+-- (check name and an example each); members are recounted from graph.memberships.
 with groups as (
     select * from marts.group_activity where as_of = $as_of::date
 ),
@@ -25,12 +25,4 @@ violations as (
     where members is distinct from memberships
 )
 
-select
-    check_name,
-    count(*) as violations,
-    string_agg(example, ', ') filter (where example_no <= 3) as examples
-from (
-    select *, row_number() over (partition by check_name order by example) as example_no
-    from violations
-)
-group by check_name
+select check_name, example from violations

@@ -1,6 +1,6 @@
--- quality.kpi_daily_violations: rows of marts.kpi_daily that break a rule, counted per rule with
--- a few examples. The 'all' row is computed from events, not by adding branches, so comparing
--- it with the branch sum catches customers missing from, or doubled in, the branch split.
+-- quality.kpi_daily_violations: rows of marts.kpi_daily that break a rule (check name and an
+-- example each). The 'all' row is computed from events, not by adding branches, so comparing it
+-- with the branch sum catches customers missing from, or doubled in, the branch split.
 with branch_sums as (
     select
         day,
@@ -53,12 +53,4 @@ violations as (
         )
 )
 
-select
-    check_name,
-    count(*) as violations,
-    string_agg(example, ', ') filter (where example_no <= 3) as examples
-from (
-    select *, row_number() over (partition by check_name order by example) as example_no
-    from violations
-)
-group by check_name
+select check_name, example from violations

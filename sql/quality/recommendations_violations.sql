@@ -1,6 +1,6 @@
--- quality.recommendations_violations: rows of marts.recommendations on $as_of that break a rule,
--- counted per rule with a few examples. The rules are restated here from core and feature
--- tables on purpose: a bug in a recommender cannot also hide itself from this check.
+-- quality.recommendations_violations: rows of marts.recommendations on $as_of that break a rule
+-- (check name and an example each). The rules are restated here from core and feature tables on
+-- purpose: a bug in a recommender cannot also hide itself from this check.
 with recs as (
     select * from marts.recommendations where as_of = $as_of::date
 ),
@@ -101,13 +101,5 @@ violations as (
     where len(coalesce(list_filter(reasons, x -> coalesce(x, '') <> ''), [])) = 0
 )
 
-select
-    check_name,
-    count(*) as violations,
-    string_agg(customer_id || '/' || kind || '/' || coalesce(item_id, ''), ', ')
-        filter (where example_no <= 3) as examples
-from (
-    select *, row_number() over (partition by check_name order by customer_id, kind) as example_no
-    from violations
-)
-group by check_name
+select check_name, customer_id || '/' || kind || '/' || coalesce(item_id, '') as example
+from violations

@@ -1,6 +1,6 @@
--- quality.rm_performance_violations: rows behind marts.rm_performance that break a rule, counted
--- per rule with a few examples, restated from the feature tables so that a bug in the mart
--- cannot also hide itself here.
+-- quality.rm_performance_violations: rows behind marts.rm_performance that break a rule (check
+-- name and an example each), restated from the feature tables so that a bug in the mart cannot
+-- also hide itself here.
 with violations as (
     select
         'conversions_after_recommendation' as check_name,
@@ -22,12 +22,4 @@ with violations as (
     having count(*) > 1
 )
 
-select
-    check_name,
-    count(*) as violations,
-    string_agg(example, ', ') filter (where example_no <= 3) as examples
-from (
-    select *, row_number() over (partition by check_name order by example) as example_no
-    from violations
-)
-group by check_name
+select check_name, example from violations

@@ -11,7 +11,7 @@ import polars as pl
 
 from wealthgraph.config import sql_params
 from wealthgraph.recommend import products
-from wealthgraph.sql import query
+from wealthgraph.sql import violation_counts
 from wealthgraph.warehouse import latest_day
 
 AS_OF = dt.date(2026, 10, 31)
@@ -156,7 +156,7 @@ def test_the_check_catches_a_planted_violation(sample_warehouse, tmp_path):
     with duckdb.connect(str(copy)) as con:
         as_of = latest_day(con)
         params = {"as_of": as_of, **sql_params()}
-        assert query(con, "quality", "recommendations_violations", params).is_empty()
+        assert violation_counts(con, "recommendations", params).is_empty()
         customer, product = con.execute(
             """
             select c.customer_id, p.product_id
@@ -176,7 +176,7 @@ def test_the_check_catches_a_planted_violation(sample_warehouse, tmp_path):
             [customer, product, as_of],
         )
         found = dict(
-            query(con, "quality", "recommendations_violations", params)
+            violation_counts(con, "recommendations", params)
             .select("check_name", "violations")
             .rows()
         )
@@ -185,3 +185,66 @@ def test_the_check_catches_a_planted_violation(sample_warehouse, tmp_path):
         "top_n_per_kind": 1,
         "every_row_has_a_reason": 1,
     }
+
+
+def _co_held_tie(catalog_order: list[str]) -> products.ProductInputs:
+    """``ann`` holds A and B; one other customer holds A and X, another B and X: A and B are
+    equally often held with X, the only product ann can still get."""
+    people = ["ann", "bob", "cat"]
+    customers = pl.DataFrame(
+        {
+            "customer_id": people,
+            "risk_tolerance": "C5",
+            "risk_assessed_at": AS_OF - dt.timedelta(days=30),
+            "segment": "mass",
+            "current_balance": 100_000.0,
+            "idle_cash": 0.0,
+        }
+    )
+    names = {"P1": "Alpha", "P2": "Beta", "P3": "Xeno"}
+    catalog = pl.DataFrame(
+        {
+            "product_id": catalog_order,
+            "name": [names[p] for p in catalog_order],
+            "product_class": "wealth",
+            "risk_level": "R1",
+            "min_amount": 1.0,
+            "on_sale": True,
+            "is_top_up": False,
+            "expected_yield_pct": 2.0,
+        }
+    )
+    held = [
+        ("ann", "P1"),
+        ("ann", "P2"),
+        ("bob", "P1"),
+        ("bob", "P3"),
+        ("cat", "P2"),
+        ("cat", "P3"),
+    ]
+    interactions = pl.DataFrame(
+        [(c, p, 1, 0, 0, True) for c, p in held],
+        schema=["customer_id", "product_id", "views", "shares", "buys", "is_held"],
+        orient="row",
+    )
+    ties = pl.DataFrame(schema={"src_id": pl.String, "dst_id": pl.String, "weight": pl.Float64})
+    reads = pl.DataFrame(
+        schema={"customer_id": pl.String, "product_class": pl.String, "reads": pl.Int64}
+    )
+    return products.ProductInputs(AS_OF, customers, catalog, interactions, ties, reads)
+
+
+def test_equally_co_held_products_name_the_first_in_the_catalog():
+    # a stated rule: before, the order of a join and a sort picked one, and nothing fixed it
+    for order, named in [(["P1", "P2", "P3"], "Alpha"), (["P2", "P1", "P3"], "Beta")]:
+        got = products.recommend(products.fit(_co_held_tie(order)))
+        ann = got.filter(pl.col("customer_id") == "ann")
+        assert ann["item_id"].to_list() == ["P3"]
+        assert f"customers who hold {named} also hold it" in ann["reasons"].item().to_list()
+
+
+def test_rows_come_in_customer_order_when_customers_do_not():
+    world = _tempting_world()
+    got = products.recommend(products.fit(_tempting_world(customers=world.customers.reverse())))
+    assert got["customer_id"].n_unique() > 1
+    assert got.equals(got.sort("customer_id", "rank"))
