@@ -27,7 +27,7 @@ def test_a_failed_blocking_check_keeps_the_last_good_version(
 
     def broken(schema: str, table: str) -> str:
         if (schema, table) == ("quality", "kpi_daily_violations"):
-            return "select 'dau_within_mau' as check_name, 1 as violations, 'planted' as examples"
+            return "select 'dau_within_mau' as check_name, 'planted' as example"
         return real(schema, table)
 
     monkeypatch.setattr(sql, "load_sql", broken)
