@@ -18,7 +18,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from wealthgraph.config import PROFILE, RECOMMEND, RecommendConfig
-from wealthgraph.recommend.model import BlendWeights, SocialBlend, batches, scale_rows, top_n
+from wealthgraph.recommend.model import BlendWeights, SocialBlend, batches, top_n
 
 MODEL_VERSION = "product-social-blend-v1"
 RISK_LABELS = {
@@ -35,6 +35,7 @@ CLASS_LABELS = {
     "insurance": "insurance",
     "precious_metal": "precious metals",
 }
+REASON_SEPARATOR = "\x1f"
 OUTPUT_SCHEMA = {
     "customer_id": pl.String,
     "rank": pl.Int64,
@@ -187,53 +188,60 @@ def fit(inputs: ProductInputs, config: RecommendConfig = RECOMMEND) -> ProductMo
 
 
 def recommend(fitted: ProductModel, config: RecommendConfig = RECOMMEND) -> pl.DataFrame:
-    """Top ``top_n_product`` suitable products per customer, best first, with reasons."""
-    inputs = fitted.inputs
-    eligible = _eligibility(inputs)
-    candidates = []
-    n_items = fitted.products.height
-    per_user = min(n_items, 3 * config.top_n_product)
-    users = np.arange(fitted.customers.height)
-    for batch in batches(users, n_items):
-        sources = fitted.model.source_scores(batch)
-        blended = fitted.model.score(batch, sources)
-        blended[~eligible(batch)] = -np.inf
-        ids, scores = top_n(blended, per_user)
-        rows = np.repeat(batch, ids.shape[1])
-        cols = ids.ravel()
-        keep = np.isfinite(scores.ravel())
-        contribution = {
-            name: scale_rows(sources[name])[np.repeat(np.arange(len(batch)), ids.shape[1]), cols]
-            * weight
-            for name, weight in fitted.model.weights.items()
-            if name in sources
-        }
-        candidates.append(
-            pl.DataFrame(
-                {
-                    "u": rows[keep].astype(np.uint32),
-                    "i": cols[keep].astype(np.uint32),
-                    "score": scores.ravel()[keep].astype(np.float64),
-                    **{f"by_{k}": v[keep].astype(np.float64) for k, v in contribution.items()},
-                }
-            )
-        )
-    if not candidates:
+    """Top ``top_n_product`` suitable products per customer, best first, with reasons.
+
+    Per batch of customers, in numpy: blend, hard filters, the best ``3 x top_n_product``, the
+    diversity cap and the rank, and the evidence the reasons quote (close friends holding the
+    product, the held product most co-held with it, which sources scored it); then the batch's
+    kept rows, and only they, get their strings. Memory: the output, plus one batch at a time.
+    """
+    inputs, model = fitted.inputs, fitted.model
+    n_users, n_items = fitted.customers.height, fitted.products.height
+    if n_users == 0 or n_items == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    found = pl.concat(candidates, how="diagonal")
-    for name in ("als", "social", "coholding", "popularity"):
-        if f"by_{name}" not in found.columns:
-            found = found.with_columns(pl.lit(0.0).alias(f"by_{name}"))
-    found = (
-        found.join(fitted.products, on="i")
-        .join(fitted.customers, on="u")
-        .join(inputs.products, on="product_id")
-        .sort(["u", "score", "i"], descending=[False, True, False])
-        .filter(pl.int_range(pl.len()).over("u", "product_class") < config.max_per_class)
-        .with_columns(rank=pl.int_range(1, pl.len() + 1).over("u"))
-        .filter(pl.col("rank") <= config.top_n_product)
-    )
-    return _with_reasons(found, fitted, config).select(list(OUTPUT_SCHEMA))
+    per_user = min(n_items, 3 * config.top_n_product)
+    held, holders = _held(fitted)
+    close = _close_ties(fitted, holders, config)
+    eligible = _eligibility(inputs)
+    item_class = _class_codes(inputs.products)
+    describe = _reasons(fitted, item_class)
+    # cooccurrence[j, i] is read as "customers who hold j also hold i": rows of the transpose
+    # are the candidates
+    co_held = model.cooccurrence.toarray().T
+    parts = []
+    for batch in batches(np.arange(n_users), n_items):
+        sources = model.source_scores(batch)
+        blended = model.score(batch, sources)
+        holds = held[batch].toarray() > 0
+        blended[~eligible(batch, holds)] = -np.inf
+        ids, scores = top_n(blended, per_user)  # best first, ties to the lower id
+        rank = _diversified_rank(ids, np.isfinite(scores), item_class, config)
+        r, k = np.nonzero(rank)  # by customer, then rank
+        c = ids[r, k]
+        # close friends holding each candidate: the batch's close ties times what friends hold
+        friends = (close[batch] @ held).toarray()[r, c]
+        found = pl.DataFrame(
+            {
+                "u": batch[r].astype(np.uint32),
+                "i": c.astype(np.uint32),
+                "rank": rank[r, k].astype(np.int64),
+                "score": scores[r, k].astype(np.float64),
+                "friends_holding": friends.astype(np.uint32),
+                "also_held": _also_held(holds, co_held, r, c),
+                **{
+                    f"by_{name}": _contributes(sources, name, weight, r, c)
+                    for name, weight in model.weights.items()
+                    if name in ("als", "popularity")
+                },
+            }
+        )
+        parts.append(describe(found))
+    found = pl.concat(parts).select(list(OUTPUT_SCHEMA))
+    # batches run in row order; the output is in customer_id order (the same when customers
+    # come sorted, as load_inputs reads them)
+    if not fitted.customers["customer_id"].is_sorted():
+        found = found.sort("customer_id", "rank")
+    return found
 
 
 def _matrix(rows: pl.Series, cols: pl.Series, values: pl.Series, shape) -> sp.csr_matrix:
@@ -242,8 +250,54 @@ def _matrix(rows: pl.Series, cols: pl.Series, values: pl.Series, shape) -> sp.cs
     )
 
 
+def _counts(rows: np.ndarray, cols: np.ndarray, shape) -> sp.csr_matrix:
+    """How many times each (row, col) pair occurs, as a sparse matrix (duplicates add up)."""
+    return sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=shape)
+
+
+def _held(fitted: ProductModel) -> tuple[sp.csr_matrix, pl.DataFrame]:
+    """Held catalog products per holder, and the holders' index (``customer_id``, ``h``).
+
+    Holders are the customers (``h`` = their row ``u``) followed by anyone else holding a catalog
+    product: a close friend counts in "3 close friends hold it" even when not a customer here.
+    The matrix counts rows, so a pair held twice counts twice, as a join would.
+    """
+    held = (
+        fitted.inputs.interactions.filter(pl.col("is_held"))
+        .select("customer_id", "product_id")
+        .join(fitted.products, on="product_id")
+    )
+    others = (
+        held.select("customer_id")
+        .unique()
+        .join(fitted.customers, on="customer_id", how="anti")
+        .sort("customer_id")
+    )
+    holders = pl.concat([fitted.customers.select("customer_id"), others]).with_row_index("h")
+    pairs = held.join(holders, on="customer_id")
+    shape = (holders.height, fitted.products.height)
+    return _counts(pairs["h"].to_numpy(), pairs["i"].to_numpy(), shape), holders
+
+
+def _close_ties(
+    fitted: ProductModel, holders: pl.DataFrame, config: RecommendConfig
+) -> sp.csr_matrix:
+    """Customer x holder counts of close ties, both directions (a pair listed twice counts
+    twice); ``close @ held`` is then the number of close friends holding each product."""
+    close = fitted.inputs.ties.filter(pl.col("weight") >= config.close_tie_strength)
+    # a friend holding nothing of the catalog adds nothing: inner joins drop them
+    pairs = close.join(holders.rename({"customer_id": "src_id", "h": "a"}), on="src_id").join(
+        holders.rename({"customer_id": "dst_id", "h": "b"}), on="dst_id"
+    )
+    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    rows, cols = np.concatenate([a, b]), np.concatenate([b, a])
+    mine = rows < fitted.customers.height  # only customers get recommendations
+    return _counts(rows[mine], cols[mine], (fitted.customers.height, holders.height))
+
+
 def _eligibility(inputs: ProductInputs):
-    """``mask(users) -> bool[len(users), items]``: the hard filters, as array lookups.
+    """``mask(users, holds) -> bool[len(users), items]``: the hard filters, as array lookups
+    (``holds``: what the users hold, ``bool[len(users), items]``).
 
     Suitability: product risk Rn needs tolerance Cn or higher from an assessment that is known
     and not expired; the minimum amount must fit the current-account balance; the product must
@@ -269,53 +323,84 @@ def _eligibility(inputs: ProductInputs):
     minimum = products["min_amount"].fill_null(0).to_numpy()
     on_sale = products["on_sale"].fill_null(False).to_numpy()
     top_up = products["is_top_up"].fill_null(False).to_numpy()
-    index = {pid: i for i, pid in enumerate(products["product_id"].to_list())}
-    users = {cid: u for u, cid in enumerate(inputs.customers["customer_id"].to_list())}
-    held_pairs = (
-        inputs.interactions.filter(pl.col("is_held"))
-        .select(
-            u=pl.col("customer_id").replace_strict(users, default=None, return_dtype=pl.Int64),
-            i=pl.col("product_id").replace_strict(index, default=None, return_dtype=pl.Int64),
-        )
-        .drop_nulls()
-    )
-    held = sp.csr_matrix(
-        (np.ones(held_pairs.height, dtype=bool), (held_pairs["u"], held_pairs["i"])),
-        shape=(len(users), len(index)),
-    )
 
-    def mask(batch: np.ndarray) -> np.ndarray:
+    def mask(batch: np.ndarray, holds: np.ndarray) -> np.ndarray:
         ok = (risk[None, :] <= tolerance[batch, None]) & on_sale[None, :]
         ok &= minimum[None, :] <= cash[batch, None]
-        ok &= ~held[batch].toarray() | top_up[None, :]
+        ok &= ~holds | top_up[None, :]
         return ok
 
     return mask
 
 
-def _with_reasons(found: pl.DataFrame, fitted: ProductModel, config: RecommendConfig):
-    """Reasons in the customer's words, strongest evidence first."""
+def _diversified_rank(
+    ids: np.ndarray, valid: np.ndarray, item_class: np.ndarray, config: RecommendConfig
+) -> np.ndarray:
+    """Rank (1..top_n_product) of each candidate of ``ids`` (best first per row), 0 if dropped:
+    invalid, or the ``max_per_class``-th + 1 candidate of its class, or below the top N."""
+    classes = item_class[ids]
+    earlier = np.tri(ids.shape[1], k=-1, dtype=bool)  # [k, j]: candidate j comes before k
+    same = (classes[:, :, None] == classes[:, None, :]) & valid[:, None, :] & earlier
+    keep = valid & (same.sum(axis=2) < config.max_per_class)
+    rank = np.cumsum(keep, axis=1)
+    return np.where(keep & (rank <= config.top_n_product), rank, 0)
+
+
+def _also_held(holds: np.ndarray, co_held: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """For each cell (r, c), the product the row's customer holds that is most often held with
+    product c ("customers who hold X also hold it"), or -1 when none is. Equally co-held
+    products go to the one listed first in the catalog (load_inputs lists by product_id), the
+    rule top_n uses: the order of a join and a sort decided it before, which nothing fixed."""
+    also = np.full(len(r), -1, dtype=np.int64)
+    some = np.flatnonzero(holds.any(axis=1)[r])  # most customers hold nothing of the catalog
+    sims = np.where(holds[r[some]], co_held[c[some]], 0)
+    best = sims.argmax(axis=1)  # the first maximum
+    also[some] = np.where(sims[np.arange(len(some)), best] > 0, best, -1)
+    return also
+
+
+def _contributes(
+    sources: dict[str, np.ndarray], name: str, weight: float, r: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """Whether source ``name`` added to the blended score of cells (r, c).
+
+    The same arithmetic as ``scale_rows(source)[r, c] * weight`` (so a score that underflows
+    to 0 says no, as in the blend), but only at the kept cells: the blend already scaled the
+    whole batch once.
+    """
+    if name not in sources:
+        return np.zeros(len(r), dtype=bool)
+    source = sources[name]
+    best = source.max(axis=1)[r] if source.size else np.zeros(len(r), dtype=source.dtype)
+    scaled = np.divide(source[r, c], best, out=np.zeros(len(r), dtype=np.float32), where=best > 0)
+    return scaled * weight > 0
+
+
+def _class_codes(products: pl.DataFrame) -> np.ndarray:
+    """Per catalog row, a code of its product class (0: no class)."""
+    return (
+        products.select(pl.col("product_class").rank("dense").fill_null(0)).to_series().to_numpy()
+    )
+
+
+def _reasons(fitted: ProductModel, item_class: np.ndarray):
+    """``describe(found) -> output rows``: reasons in the customer's words, strongest evidence
+    first, for rows of (u, i, rank, score, friends_holding, also_held, by_als, by_popularity)."""
     inputs = fitted.inputs
-    held = inputs.interactions.filter(pl.col("is_held")).select("customer_id", "product_id")
-    close = inputs.ties.filter(pl.col("weight") >= config.close_tie_strength)
-    close = pl.concat(
-        [
-            close.select(customer_id="src_id", friend_id="dst_id"),
-            close.select(customer_id="dst_id", friend_id="src_id"),
-        ]
-    )
-    friends_holding = (
-        found.select("customer_id", "product_id")
-        .join(close, on="customer_id")
-        .join(held.rename({"customer_id": "friend_id"}), on=["friend_id", "product_id"])
-        .group_by("customer_id", "product_id")
-        .agg(friends_holding=pl.len())
-    )
-    also_held = _also_held(found, fitted, held)
-    reads = inputs.class_reads.select("customer_id", "product_class", "reads")
     customers = inputs.customers.select("customer_id", "risk_tolerance", "idle_cash")
+    catalog = inputs.products.select("product_id", "name", "product_class", "expected_yield_pct")
+    # articles read per (customer, class) as a lookup instead of a join per batch; load_inputs
+    # groups by (customer, class), so there is at most one row per cell
+    codes = catalog.select("product_class", c=item_class).drop_nulls().unique()
+    reads = (
+        inputs.class_reads.join(fitted.customers, on="customer_id")
+        .join(codes, on="product_class")
+        .select("u", "c", "reads")
+    )
+    read_row = np.full((fitted.customers.height, item_class.max() + 1), -1, dtype=np.int64)
+    read_row[reads["u"].to_numpy(), reads["c"].to_numpy()] = np.arange(reads.height)
     n = pl.col("friends_holding")
-    reasons = pl.concat_list(
+    reasons = [
         pl.when(n > 0).then(
             pl.format(
                 "{} close friend{} hold{} it",
@@ -335,7 +420,7 @@ def _with_reasons(found: pl.DataFrame, fitted: ProductModel, config: RecommendCo
                 pl.col("product_class").replace_strict(CLASS_LABELS, default="these products"),
             )
         ),
-        pl.when(pl.col("by_als") > 0).then(pl.lit("customers with similar interests chose it")),
+        pl.when(pl.col("by_als")).then(pl.lit("customers with similar interests chose it")),
         pl.format(
             "fits your {} ({}) risk profile",
             pl.col("risk_tolerance").replace_strict(RISK_LABELS, default="assessed"),
@@ -350,42 +435,46 @@ def _with_reasons(found: pl.DataFrame, fitted: ProductModel, config: RecommendCo
                 pl.col("expected_yield_pct").round(2),
             )
         ),
-        pl.when(pl.col("by_popularity") > 0).then(pl.lit("popular with customers like you")),
-    ).list.drop_nulls()
-    return (
-        found.join(friends_holding, on=["customer_id", "product_id"], how="left")
-        .join(also_held, on=["customer_id", "product_id"], how="left")
-        .join(reads, on=["customer_id", "product_class"], how="left")
-        .join(customers, on="customer_id", how="left")
-        .with_columns(pl.col("friends_holding", "reads").fill_null(0))
-        .select(
-            "customer_id",
-            "rank",
-            item_id="product_id",
-            score="score",
-            reasons=reasons,
-            model_version=pl.lit(MODEL_VERSION),
+        pl.when(pl.col("by_popularity")).then(pl.lit("popular with customers like you")),
+    ]
+    # one string split once is far cheaper than concat_list(...).list.drop_nulls(); the
+    # separator is a control character (U+001F, unit separator) no reason or product name holds
+    joined = pl.concat_str(reasons, separator=REASON_SEPARATOR, ignore_nulls=True)
+
+    def describe(found: pl.DataFrame) -> pl.DataFrame:
+        u, i = found["u"], found["i"]
+        read = read_row[u.to_numpy(), item_class[i.to_numpy()]]
+        return (
+            pl.concat(
+                [
+                    found.with_columns(read=read),
+                    customers.select(pl.all().gather(u)),
+                    catalog.select(pl.all().gather(i)),
+                ],
+                how="horizontal",
+            )
+            .with_columns(
+                also_held_name=pl.lit(catalog["name"]).gather(
+                    pl.when(pl.col("also_held") >= 0).then(pl.col("also_held"))
+                ),
+                reads=pl.lit(reads["reads"]).gather(
+                    pl.when(pl.col("read") >= 0).then(pl.col("read"))
+                ),
+            )
+            .with_columns(pl.col("reads").fill_null(0))
+            .with_columns(reasons=joined)
+            .select(
+                "customer_id",
+                "rank",
+                item_id="product_id",
+                score="score",
+                # no reason at all is an empty list, not [""] (a step of its own: inside one
+                # expression the concatenation would be computed twice)
+                reasons=pl.when(pl.col("reasons") != "")
+                .then(pl.col("reasons").str.split(REASON_SEPARATOR))
+                .otherwise(pl.lit([], dtype=pl.List(pl.String))),
+                model_version=pl.lit(MODEL_VERSION),
+            )
         )
-        .sort("customer_id", "rank")
-    )
 
-
-def _also_held(found: pl.DataFrame, fitted: ProductModel, held: pl.DataFrame) -> pl.DataFrame:
-    """For each recommended pair, the held product most often held with it (co-holding)."""
-    cooc = fitted.model.cooccurrence.tocoo()
-    pairs = pl.DataFrame(
-        {"j": cooc.row.astype(np.uint32), "i": cooc.col.astype(np.uint32), "sim": cooc.data}
-    )
-    names = fitted.products.join(
-        fitted.inputs.products.select("product_id", "name"), on="product_id"
-    )
-    return (
-        found.select("customer_id", "product_id", "i")
-        .join(held.rename({"product_id": "held_id"}), on="customer_id")
-        .join(names.select(held_id="product_id", j="i", also_held_name="name"), on="held_id")
-        .join(pairs, on=["j", "i"])
-        .sort("sim", descending=True)
-        .group_by("customer_id", "product_id", maintain_order=True)
-        .first()
-        .select("customer_id", "product_id", "also_held_name")
-    )
+    return describe
