@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/wealthgraph-bench"))
     ap.add_argument("--daily", action="store_true", help="also time a one-day daily run")
     ap.add_argument("--keep", action="store_true", help="keep the warehouse afterwards")
+    ap.add_argument("--no-evaluation", action="store_true", help="skip the weekly evaluation job")
     ap.add_argument(
         "--networkx-max",
         type=int,
@@ -280,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             argv = [*me, "--stage", f"graph metrics: {engine}", "--db", str(database)]
             baselines.append(_measure(f"graph metrics: {engine}", argv, env))
     weekly: list[Measured] = []
-    if all(m.ok for m in full):
+    if all(m.ok for m in full) and not args.no_evaluation:
         weekly = [_measure(s, stage_argv(s, days[0], days[-1]), env) for s in WEEKLY]
     daily: list[Measured] = []
     if args.daily and all(m.ok for m in full):
