@@ -1,7 +1,9 @@
 """raw.<source>, staging.<source> and core.<source>: one asset per table for every landing source.
 
-The logic lives in wealthgraph.ingest; these assets loop over the run's days, record per-file
-row counts as metadata and attach the Great Expectations suites as asset checks.
+The three tables of a source are made by one computation (a multi-asset): each batch of days
+is read once and written to the three layers in one transaction (wealthgraph.ingest). These
+assets loop over the run's days, record per-file row counts as metadata and attach the Great
+Expectations suites as asset checks.
 """
 
 import datetime as dt
@@ -31,8 +33,12 @@ LOOKUPS: dict[str, tuple[str, ...]] = {
     "transactions": ("customers",),
 }
 DESCRIPTIONS = {
-    "raw": "Every line of the {folder} file{s} for {name}, as landed bytes, numbered.",
-    "staging": "Every {name} line typed, with the first reason it is rejected (null = accepted).",
+    "raw": (
+        "Every line of the {folder} file{s} for {name}, numbered; the landed bytes of the "
+        "lines that were not accepted."
+    ),
+    "staging": "Every {name} line with the first reason it is rejected (null = accepted); "
+    "rejected lines keep their typed fields and text.",
     "core": "Accepted {name}: typed, deduplicated, every id known{extra}.",
 }
 
@@ -53,6 +59,7 @@ def _check(
     days = [d for batch in batches if batch for d in batch]
     outcome = CHECKS[layer](con, source, days)
     return dg.AssetCheckResult(
+        asset_key=dg.AssetKey([layer, source.name]),
         check_name=f"{layer}_expectations",
         passed=outcome.passed,
         severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
@@ -74,69 +81,86 @@ def _spec(layer: str, source: Source, blocking: bool, description: str) -> dg.As
     )
 
 
-def _common(source: Source, partitions: dg.PartitionsDefinition) -> dict:
+def _partitioning(source: Source, partitions: dg.PartitionsDefinition) -> dict:
     if not source.daily:
-        return {"group_name": "ingest"}
-    return {
-        "group_name": "ingest",
-        "partitions_def": partitions,
-        "backfill_policy": dg.BackfillPolicy.single_run(),
-    }
+        return {}
+    return {"partitions_def": partitions, "backfill_policy": dg.BackfillPolicy.single_run()}
+
+
+def _files_table(files: list[ingest.FileCounts]) -> dg.MetadataValue:
+    return dg.MetadataValue.md(
+        "| file | in | accepted | quarantined |\n|---|---|---|---|\n"
+        + "\n".join(
+            f"| {f.file_name} | {f.rows_in} | {f.rows_accepted} | {f.rows_quarantined} |"
+            for f in files
+        )
+    )
 
 
 def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
-    """The raw, staging and core assets of one landing source."""
+    """The raw, staging and core assets of one landing source, made by one computation."""
     name = source.name
+    keys = {layer: dg.AssetKey([layer, name]) for layer in ("raw", "staging", "core")}
     daily = "s, one per day" if source.daily else ""
-    common = _common(source, partitions)
+    specs = [
+        dg.AssetSpec(
+            keys["raw"],
+            description=DESCRIPTIONS["raw"].format(folder=source.folder, s=daily, name=name),
+            group_name="ingest",
+        ),
+        dg.AssetSpec(
+            keys["staging"],
+            description=DESCRIPTIONS["staging"].format(name=name),
+            group_name="ingest",
+            deps=[keys["raw"], *(dg.AssetKey(["core", ref]) for ref in LOOKUPS.get(name, ()))],
+        ),
+        dg.AssetSpec(
+            keys["core"],
+            description=DESCRIPTIONS["core"].format(
+                name=name, extra=", inside its day" if source.daily else ""
+            ),
+            group_name="ingest",
+            deps=[keys["staging"]],
+        ),
+    ]
 
-    @dg.asset(
-        name=name,
-        key_prefix="raw",
-        description=DESCRIPTIONS["raw"].format(folder=source.folder, s=daily, name=name),
-        check_specs=[_spec("raw", source, False, "Lines numbered from 1, one per file line.")],
-        **common,
-    )
-    def raw_asset(
-        context: dg.AssetExecutionContext, warehouse: Warehouse, landing_folder: LandingFolder
-    ):
-        batches = _batches(context, source, landing_folder.root)
-        counts: dict[str, int] = {}
-        with warehouse.get_connection() as con:
-            for batch in batches:
-                read = ingest.load_raw(con, source, landing_folder.root, batch)
-                counts.update(read)
-                span = f" {batch[0]}..{batch[-1]}" if batch else ""
-                context.log.info(
-                    f"raw.{name}{span}: {len(read)} file(s), {sum(read.values()):,} lines"
-                )
-            check = _check("raw", con, source, batches, False)
-        days = sum(len(b) for b in batches if b)
-        if source.daily and len(counts) < days:
-            # normal: history days carry snapshots only, and not every source lands every day
-            context.log.info(f"raw.{name}: {days - len(counts)} day(s) of the run had no file")
-        return dg.MaterializeResult(
-            metadata={"rows_in": sum(counts.values()), "files": len(counts)},
-            check_results=[check],
-        )
-
-    @dg.asset(
-        name=name,
-        key_prefix="staging",
-        description=DESCRIPTIONS["staging"].format(name=name),
-        deps=[raw_asset.key, *(dg.AssetKey(["core", ref]) for ref in LOOKUPS.get(name, ()))],
+    @dg.multi_asset(
+        name=f"ingest_{name}",
+        description=f"Read the {name} landing file{daily} once and write raw, staging and "
+        "core in one transaction per batch of days.",
+        specs=specs,
         check_specs=[
-            _spec("staging", source, True, "One staging row per raw line; reasons are known.")
+            _spec("raw", source, False, "Lines numbered from 1, one per file line."),
+            _spec("staging", source, True, "One staging row per raw line; reasons are known."),
+            _spec("core", source, True, "Keys, accepted values, known ids, ranges (GX)."),
+            dg.AssetCheckSpec(
+                "rows_balanced",
+                asset=keys["core"],
+                blocking=True,
+                description="Per file: rows in = rows accepted + rows quarantined.",
+            ),
         ],
-        **common,
+        **_partitioning(source, partitions),
     )
-    def staging_asset(
+    def source_layers(
         context: dg.AssetExecutionContext, warehouse: Warehouse, landing_folder: LandingFolder
     ):
         batches = _batches(context, source, landing_folder.root)
+        files: list[ingest.FileCounts] = []
         with warehouse.get_connection() as con:
-            for batch in batches:
-                ingest.build_staging(con, source, batch)
+            for landed in ingest.ingest_batches(con, source, landing_folder.root, batches):
+                counts = ingest.file_counts(con, source, landed.days)
+                files += counts
+                span = f" {landed.days[0]}..{landed.days[-1]}" if landed.days else ""
+                context.log.info(
+                    f"{name}{span}: {len(counts)} file(s), {landed.lines:,} lines, "
+                    f"{sum(c.rows_quarantined for c in counts):,} quarantined"
+                )
+            checks = [
+                _check("raw", con, source, batches, False),
+                _check("staging", con, source, batches, True),
+                _check("core", con, source, batches, True),
+            ]
             days = [d for b in batches if b for d in b]
             where = "partition_date between ? and ?" if source.daily else "true"
             params = [min(days), max(days)] if source.daily else []
@@ -148,75 +172,47 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
                 """,
                 params,
             ).fetchall()
-            check = _check("staging", con, source, batches, True)
-        return dg.MaterializeResult(
+            personal = [f for f in landing.PERSONAL_FIELDS if f in source.fields]
+            hidden = f" exclude ({', '.join(personal)})" if personal else ""
+            preview = con.execute(f"select *{hidden} from core.{name} limit 5").pl()
+        run_days = sum(len(b) for b in batches if b)
+        if source.daily and len(files) < run_days:
+            # normal: history days carry snapshots only, and not every source lands every day
+            context.log.info(f"{name}: {run_days - len(files)} day(s) of the run had no file")
+        unbalanced = [f.file_name for f in files if not f.balanced]
+        rows_in = sum(f.rows_in for f in files)
+        quarantined = sum(f.rows_quarantined for f in files)
+        yield dg.MaterializeResult(
+            asset_key=keys["raw"], metadata={"rows_in": rows_in, "files": len(files)}
+        )
+        yield dg.MaterializeResult(
+            asset_key=keys["staging"],
             metadata={
-                "rows_quarantined": sum(n for _, n in reasons),
+                "rows_quarantined": quarantined,
                 "reasons": dg.MetadataValue.md(
                     "\n".join(f"- {r}: {n:,}" for r, n in reasons) or "none"
                 ),
             },
-            check_results=[check],
         )
-
-    @dg.asset(
-        name=name,
-        key_prefix="core",
-        description=DESCRIPTIONS["core"].format(
-            name=name, extra=", inside its day" if source.daily else ""
-        ),
-        deps=[staging_asset.key],
-        check_specs=[
-            _spec("core", source, True, "Keys, accepted values, known ids, ranges (GX)."),
-            dg.AssetCheckSpec(
-                "rows_balanced",
-                asset=dg.AssetKey(["core", name]),
-                blocking=True,
-                description="Per file: rows in = rows accepted + rows quarantined.",
-            ),
-        ],
-        **common,
-    )
-    def core_asset(
-        context: dg.AssetExecutionContext, warehouse: Warehouse, landing_folder: LandingFolder
-    ):
-        batches = _batches(context, source, landing_folder.root)
-        files: list[ingest.FileCounts] = []
-        with warehouse.get_connection() as con:
-            for batch in batches:
-                ingest.build_core(con, source, batch)
-                files += ingest.file_counts(con, source, batch)
-            check = _check("core", con, source, batches, True)
-            personal = [f for f in landing.PERSONAL_FIELDS if f in source.fields]
-            hidden = f" exclude ({', '.join(personal)})" if personal else ""
-            preview = con.execute(f"select *{hidden} from core.{name} limit 5").pl()
-        unbalanced = [f.file_name for f in files if not f.balanced]
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
+            asset_key=keys["core"],
             metadata={
-                "rows_in": sum(f.rows_in for f in files),
+                "rows_in": rows_in,
                 "rows_accepted": sum(f.rows_accepted for f in files),
-                "rows_quarantined": sum(f.rows_quarantined for f in files),
-                "files": dg.MetadataValue.md(
-                    "| file | in | accepted | quarantined |\n|---|---|---|---|\n"
-                    + "\n".join(
-                        f"| {f.file_name} | {f.rows_in} | {f.rows_accepted} | "
-                        f"{f.rows_quarantined} |"
-                        for f in files
-                    )
-                ),
+                "rows_quarantined": quarantined,
+                "files": _files_table(files),
                 "preview": preview_metadata(preview),
             },
-            check_results=[
-                check,
-                dg.AssetCheckResult(
-                    check_name="rows_balanced",
-                    passed=not unbalanced,
-                    metadata={"unbalanced_files": ", ".join(unbalanced) or "none"},
-                ),
-            ],
+        )
+        yield from checks
+        yield dg.AssetCheckResult(
+            asset_key=keys["core"],
+            check_name="rows_balanced",
+            passed=not unbalanced,
+            metadata={"unbalanced_files": ", ".join(unbalanced) or "none"},
         )
 
-    return [raw_asset, staging_asset, core_asset]
+    return [source_layers]
 
 
 def all_ingest_assets(partitions: dg.PartitionsDefinition) -> list:

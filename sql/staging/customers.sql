@@ -1,10 +1,27 @@
 -- staging.customers: every line of reference/customers, typed, with the first reason it is
 -- rejected (null = accepted). Holds personal data: never read it outside raw/staging/core.
-with checked as (
+with repeated as (
+    -- ids seen more than once: only their lines need numbering
+    select customer_id
+    from typed
+    group by customer_id
+    having count(*) > 1
+),
+
+copies as (
+    select
+        row_id,
+        row_number() over (partition by customer_id order by line_no) as copy_no
+    from typed
+    where customer_id in (select customer_id from repeated)
+),
+
+checked as (
     select
         typed.*,
-        row_number() over (partition by typed.customer_id order by typed.line_no) as copy_no
+        coalesce(copies.copy_no, 1) as copy_no
     from typed
+    left join copies using (row_id)
 )
 
 select

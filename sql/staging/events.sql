@@ -1,15 +1,49 @@
--- staging.events: every line of one day's events file, typed, with the first reason it is
--- rejected (null = accepted). `typed` holds the day's lines parsed by wealthgraph.ingest.parse.
-with checked as (
+-- staging.events: every line of one batch of days' events files, typed, with the first reason
+-- it is rejected (null = accepted). `typed` holds the batch's lines parsed by
+-- wealthgraph.ingest.parse, one row per line, `row_id` naming it.
+with repeated as (
+    -- event ids seen more than once in the batch: only their lines need numbering
+    select event_id
+    from typed
+    group by event_id
+    having count(*) > 1
+),
+
+copies as (
+    select
+        row_id,
+        row_number() over (partition by event_id order by partition_date, line_no) as copy_no
+    from typed
+    where event_id in (select event_id from repeated)
+),
+
+id_range as (
+    select
+        min(event_id) as low_id,
+        max(event_id) as high_id
+    from typed
+),
+
+ingested_before as (
+    -- ids of this batch already accepted on a day outside it: only core's rows within the
+    -- batch's id range can be (the scan skips the others' row groups), then an exact match
+    select distinct events.event_id
+    from core.events
+    join id_range on events.event_id between id_range.low_id and id_range.high_id
+    where
+        events.partition_date not in (select distinct partition_date from typed)
+        and events.event_id in (select event_id from typed)
+),
+
+checked as (
     select
         typed.*,
         event_types.target_kind,
         event_types.amount_required,
-        row_number() over (
-            partition by typed.event_id order by typed.partition_date, typed.line_no
-        ) as copy_no
+        coalesce(copies.copy_no, 1) as copy_no
     from typed
     left join core.event_types using (event_type)
+    left join copies using (row_id)
 ),
 
 final as (
@@ -58,10 +92,8 @@ final as (
             when event_type = 'manager_rating' and coalesce(rating, 0) not between 1 and 5
                 then 'impossible rating: ' || coalesce(rating::varchar, 'null')
             when copy_no > 1 then 'duplicate event_id: ' || event_id
-            when event_id in (
-                select event_id from core.events
-                where partition_date not in (select partition_date from lines)
-            ) then 'duplicate event_id: already ingested for another day'
+            when event_id in (select event_id from ingested_before)
+                then 'duplicate event_id: already ingested for another day'
         end) as reject_reason
     from checked
 )

@@ -1,14 +1,38 @@
 -- staging.friendships: every line of reference/friendships, typed, with the first reason it
 -- is rejected (null = accepted). A friendship is undirected: (a, b) and (b, a) are one pair.
-with checked as (
+with pairs as (
+    select
+        row_id,
+        line_no,
+        least(customer_id, friend_id) as low_id,
+        greatest(customer_id, friend_id) as high_id
+    from typed
+),
+
+repeated as (
+    -- pairs seen more than once: only their lines need numbering
+    select
+        low_id,
+        high_id
+    from pairs
+    group by all
+    having count(*) > 1
+),
+
+copies as (
+    select
+        row_id,
+        row_number() over (partition by low_id, high_id order by line_no) as copy_no
+    from pairs
+    semi join repeated using (low_id, high_id)
+),
+
+checked as (
     select
         typed.*,
-        row_number() over (
-            partition by least(typed.customer_id, typed.friend_id),
-                greatest(typed.customer_id, typed.friend_id)
-            order by typed.line_no
-        ) as copy_no
+        coalesce(copies.copy_no, 1) as copy_no
     from typed
+    left join copies using (row_id)
 )
 
 select

@@ -1,12 +1,29 @@
 -- staging.group_members: every line of reference/group_members, typed, with the first reason
 -- it is rejected (null = accepted).
-with checked as (
+with repeated as (
+    -- memberships seen more than once: only their lines need numbering
+    select
+        group_id,
+        customer_id
+    from typed
+    group by all
+    having count(*) > 1
+),
+
+copies as (
+    select
+        row_id,
+        row_number() over (partition by group_id, customer_id order by line_no) as copy_no
+    from typed
+    semi join repeated using (group_id, customer_id)
+),
+
+checked as (
     select
         typed.*,
-        row_number() over (
-            partition by typed.group_id, typed.customer_id order by typed.line_no
-        ) as copy_no
+        coalesce(copies.copy_no, 1) as copy_no
     from typed
+    left join copies using (row_id)
 )
 
 select

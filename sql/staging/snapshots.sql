@@ -1,12 +1,29 @@
--- staging.snapshots: every line of one day's account-balance file, typed, with the first
--- reason it is rejected (null = accepted).
-with checked as (
+-- staging.snapshots: every line of one batch of days' account-balance files, typed, with the
+-- first reason it is rejected (null = accepted).
+with repeated as (
+    -- accounts seen more than once on a day: only their lines need numbering
+    select
+        partition_date,
+        account_id
+    from typed
+    group by all
+    having count(*) > 1
+),
+
+copies as (
+    select
+        row_id,
+        row_number() over (partition by partition_date, account_id order by line_no) as copy_no
+    from typed
+    semi join repeated using (partition_date, account_id)
+),
+
+checked as (
     select
         typed.*,
-        row_number() over (
-            partition by typed.partition_date, typed.account_id order by typed.line_no
-        ) as copy_no
+        coalesce(copies.copy_no, 1) as copy_no
     from typed
+    left join copies using (row_id)
 ),
 
 final as (

@@ -1,12 +1,45 @@
--- staging.transactions: every line of one day's transactions file, typed, with the first
--- reason it is rejected (null = accepted).
-with checked as (
+-- staging.transactions: every line of one batch of days' transactions files, typed, with the
+-- first reason it is rejected (null = accepted).
+with repeated as (
+    -- ids seen more than once in the batch: only their lines need numbering
+    select txn_id
+    from typed
+    group by txn_id
+    having count(*) > 1
+),
+
+copies as (
+    select
+        row_id,
+        row_number() over (partition by txn_id order by partition_date, line_no) as copy_no
+    from typed
+    where txn_id in (select txn_id from repeated)
+),
+
+id_range as (
+    select
+        min(txn_id) as low_id,
+        max(txn_id) as high_id
+    from typed
+),
+
+ingested_before as (
+    -- ids of this batch already accepted on a day outside it: only core's rows within the
+    -- batch's id range can be (the scan skips the others' row groups), then an exact match
+    select distinct transactions.txn_id
+    from core.transactions
+    join id_range on transactions.txn_id between id_range.low_id and id_range.high_id
+    where
+        transactions.partition_date not in (select distinct partition_date from typed)
+        and transactions.txn_id in (select txn_id from typed)
+),
+
+checked as (
     select
         typed.*,
-        row_number() over (
-            partition by typed.txn_id order by typed.partition_date, typed.line_no
-        ) as copy_no
+        coalesce(copies.copy_no, 1) as copy_no
     from typed
+    left join copies using (row_id)
 ),
 
 final as (
@@ -23,10 +56,8 @@ final as (
                 select value from core.enums where domain = 'transaction_category'
             ) then 'unknown category: ' || category
             when copy_no > 1 then 'duplicate txn_id: ' || txn_id
-            when txn_id in (
-                select txn_id from core.transactions
-                where partition_date not in (select partition_date from lines)
-            ) then 'duplicate txn_id: already ingested for another day'
+            when txn_id in (select txn_id from ingested_before)
+                then 'duplicate txn_id: already ingested for another day'
         end) as reject_reason
     from checked
 )

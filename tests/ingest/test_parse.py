@@ -54,6 +54,19 @@ def parse(*lines: bytes) -> list[tuple]:
         (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": 1.5}', "wrong type: n = 1.5"),
         (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "ok": "yes"}', "wrong type: ok = yes"),
         (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "x": 1e30}', "wrong type: x = 1e30"),
+        # one parse per line (from_json) answers as json_type and ->> per field did
+        (b"", "unparsable line: not a JSON object"),
+        (b"[]", "unparsable line: not a JSON object"),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00"} x', "unparsable line: not a JSON object"),
+        (b' \t{"thing_id": "a", "at": "2026-10-01T08:00:00"} ', None),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00"}\n', None),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": 3.0}', "wrong type: n = 3.0"),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": 1E2}', "wrong type: n = 100.0"),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": [1]}', "wrong type: n = [1]"),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "ok": 1}', "wrong type: ok = 1"),
+        (b'{"thing_id": {"a": 1}, "at": "2026-10-01T08:00:00"}', 'wrong type: thing_id = {"a":1}'),
+        (b'{"at": "2026-10-01T08:00:00", "thing_id": "a", "thing_id": 7}', None),  # first wins
+        (b'{"\\u0074hing_id": "a", "at": "2026-10-01T08:00:00"}', None),  # escaped key
     ],
 )
 def test_first_problem_of_a_line(line: bytes, problem: str | None):
@@ -64,3 +77,16 @@ def test_first_problem_of_a_line(line: bytes, problem: str | None):
 def test_valid_line_is_typed():
     [row] = parse(b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": 3, "x": 1.5, "ok": true}')
     assert row[:4] == ("a", 3, pytest.approx(1.5), True)
+
+
+@pytest.mark.parametrize(
+    ("line", "thing_id"),
+    [
+        (b'{"thing_id": "a\\"b\\u00e9", "at": "2026-10-01T08:00:00"}', 'a"b\u00e9'),
+        (b'{"thing_id": "\xe6\xb5\xb7\xe5\x8f\xa3", "at": "2026-10-01T08:00:00"}', "\u6d77\u53e3"),
+        (b'{"at": "2026-10-01T08:00:00", "thing_id": "a", "thing_id": "b"}', "a"),
+    ],
+)
+def test_string_values_are_unescaped(line: bytes, thing_id: str):
+    [(found, *_)] = parse(line)
+    assert found == thing_id

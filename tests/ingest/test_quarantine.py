@@ -143,7 +143,7 @@ def test_unreadable_file_fails_naming_it_and_leaves_other_days_intact(tmp_path, 
     assert not result.success
     messages = failures(result)
     assert any(
-        m.startswith("raw__events:") and str(broken) in m and "gzip" in m for m in messages
+        m.startswith("ingest_events:") and str(broken) in m and "gzip" in m for m in messages
     ), messages
 
     con = duckdb.connect(str(settings.database), read_only=True)
@@ -163,11 +163,13 @@ def test_read_lines_names_the_file_it_cannot_read(tmp_path, payload):
         read_lines(path)
 
 
-def test_read_lines_numbers_lines_and_keeps_bytes(tmp_path):
+@pytest.mark.parametrize("last", [b"\n", b""])
+def test_read_lines_numbers_lines_and_keeps_bytes(tmp_path, last):
     from wealthgraph.ingest.lines import read_lines
 
     path = tmp_path / "x.jsonl.gz"
-    path.write_bytes(gzip.compress(b'{"a": 1}\n\xff\n\n{"b": 2}\n'))
-    frame = read_lines(path)
-    assert frame["line_no"].to_list() == [1, 2, 3, 4]
-    assert frame["line"].to_list() == [b'{"a": 1}', b"\xff", b"", b'{"b": 2}']
+    path.write_bytes(gzip.compress(b'{"a": 1}\n\xff\n\n{"b": 2}' + last))
+    table = read_lines(path)
+    assert table["line_no"].to_pylist() == [1, 2, 3, 4]
+    # each line keeps its newline (none after the last line when the file has none)
+    assert table["line"].to_pylist() == [b'{"a": 1}\n', b"\xff\n", b"\n", b'{"b": 2}' + last]

@@ -1,23 +1,27 @@
-"""Ingest of landing files into DuckDB: raw lines -> typed staging rows with reasons -> core."""
+"""Ingest of landing files into DuckDB: lines -> typed rows with reasons -> raw, staging, core."""
 
 from wealthgraph.ingest.layers import (
     FileCounts,
+    LandedBatch,
     LandingFileError,
     batches,
-    build_core,
-    build_staging,
     file_counts,
+    ingest_batches,
     ingest_landing,
-    load_raw,
+    ingest_source,
+    read_batch,
+    write_batch,
 )
 
 __all__ = [
     "FileCounts",
+    "LandedBatch",
     "LandingFileError",
     "batches",
-    "build_core",
-    "build_staging",
     "file_counts",
+    "ingest_batches",
     "ingest_landing",
-    "load_raw",
+    "ingest_source",
+    "read_batch",
+    "write_batch",
 ]

@@ -1,28 +1,52 @@
 """The three ingest layers of one landing source, for a batch of days (or the reference file).
 
-Every function replaces exactly its batch (delete, then insert, in one transaction), so running
-a batch twice leaves the same rows, and a failure leaves the previous rows in place. Many days
-go through in one set of statements: per-day statements cost more than the data at small scale.
+A batch is read once and written once. Its files are decompressed and cut into lines in
+Python (lines.py); Arrow's JSON reader types the well-formed lines in bulk (bulk.py) and SQL
+types any other line (parse.py); DuckDB applies the source's rules
+(``sql/staging/<source>.sql``) and one transaction replaces the batch's rows in
+
+- ``raw.<source>``: one row per landed line (file, line number); the line's bytes are kept for
+  the lines that were not accepted, since the accepted ones are in core, typed, and the
+  landing file stays the source of truth;
+- ``staging.<source>``: one row per line with its reject reason (null = accepted); rejected
+  lines also keep their typed fields and their text;
+- ``core.<source>``: the accepted rows.
+
+Running a batch twice leaves the same rows, and a failure (an unreadable file, an error in
+SQL) leaves the previous rows in place. Batches hold BATCH_BYTES of compressed files, so memory
+stays bounded at any scale, and the next batch is read while DuckDB writes the current one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import polars as pl
+import numpy as np
+import pyarrow as pa
 
-from wealthgraph.ingest.lines import LandingFileError, read_lines
-from wealthgraph.ingest.parse import typed_sql
+from wealthgraph.ingest.bulk import BulkLines, bulk_schema, decimal_scale, read_bulk
+from wealthgraph.ingest.lines import (
+    LandingFileError,
+    line_offsets,
+    read_files,
+    split_lines,
+    without_newline,
+)
+from wealthgraph.ingest.parse import bulk_typed_sql, typed_sql
 from wealthgraph.landing import DAILY_SOURCES, REFERENCE_SOURCES, Source, source_path
 from wealthgraph.sql import load_sql
 from wealthgraph.warehouse import core_columns
 
-# a batch holds at most this many compressed bytes of landing files (~10x that in memory)
-BATCH_BYTES = 64 * 2**20
+# a batch holds at most this many compressed bytes of landing files (~20x that in memory: text,
+# Arrow columns, DuckDB's work), and the next batch is read meanwhile; at 1M users that is a day
+# of events or snapshots. Larger batches did not run faster.
+BATCH_BYTES = 16 * 2**20
 
 Days = list[dt.date] | None  # None: a reference source (one file, no partitions)
 
@@ -41,30 +65,35 @@ class FileCounts:
         return self.rows_in == self.rows_accepted + self.rows_quarantined
 
 
+@dataclass(frozen=True)
+class LandedFile:
+    """One landing file, read: every line, and what the bulk reader typed of them."""
+
+    day: dt.date | None
+    file_name: str  # relative to the landing folder
+    lines: pa.Table  # line_no, line (see lines.split_lines)
+    bulk: BulkLines | None  # None: the source is typed by SQL only
+
+
+@dataclass(frozen=True)
+class LandedBatch:
+    """The files of one batch of days (or the reference file), read."""
+
+    source: Source
+    days: Days
+    files: list[LandedFile]
+
+    @property
+    def lines(self) -> int:
+        return sum(f.lines.num_rows for f in self.files)
+
+
 def _batch(source: Source, days: Days) -> tuple[str, list]:
     if not source.daily:
         return "true", []
     if not days:
         raise ValueError(f"{source.name} is a daily source: give the partition days")
     return "partition_date in (select unnest(?::DATE[]))", [days]
-
-
-def _replace(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    where: str,
-    params: list,
-    select: str,
-    select_params: list | None = None,
-) -> None:
-    con.execute("begin transaction")
-    try:
-        con.execute(f"delete from {table} where {where}", params)
-        con.execute(f"insert into {table} by name {select}", select_params or [])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def batches(landing: Path, source: Source, days: list[dt.date]) -> Iterator[list[dt.date]]:
@@ -83,60 +112,223 @@ def batches(landing: Path, source: Source, days: list[dt.date]) -> Iterator[list
         yield batch
 
 
-def load_raw(
-    con: duckdb.DuckDBPyConnection, source: Source, landing: Path, days: Days = None
-) -> dict[str, int]:
-    """Load the batch's files into ``raw.<source>``; return lines per file read.
+def read_batch(landing: Path, source: Source, days: Days = None) -> LandedBatch:
+    """Read the batch's files (a day without a file is skipped) and type what Arrow can.
 
-    A day without a file has no rows afterwards. Raises LandingFileError naming the file when
-    one exists but cannot be read; the batch's previous rows are then left untouched.
+    Raises LandingFileError naming the file when one exists but cannot be read, or when a
+    reference file is missing.
     """
-    frames = []
+    _batch(source, days)
+    found: list[tuple[dt.date | None, Path]] = []
     for day in days or [None]:
         path = source_path(landing, source, day)
-        if not path.exists():
-            if not source.daily:
-                raise LandingFileError(f"{path}: reference file not found")
-            continue
-        frames.append(
-            read_lines(path).with_columns(
-                partition_date=pl.lit(day, dtype=pl.Date),
-                file_name=pl.lit(str(path.relative_to(landing))),
-            )
-        )
-    where, params = _batch(source, days)
-    frame = pl.concat(frames) if frames else None
-    if frame is None:
-        con.execute(f"delete from raw.{source.name} where {where}", params)
-        return {}
-    con.register("frame", frame)
-    try:
-        select = "select partition_date, file_name, line_no, line from frame"
-        _replace(con, f"raw.{source.name}", where, params, select)
-    finally:
-        con.unregister("frame")
-    return dict(frame.group_by("file_name", maintain_order=True).len().iter_rows())
+        if path.exists():
+            found.append((day, path))
+        elif not source.daily:
+            raise LandingFileError(f"{path}: reference file not found")
+    schema = bulk_schema(source)
+    decimals = {
+        name: scale
+        for name, kind in source.fields.items()
+        if (scale := decimal_scale(kind)) is not None
+    }
+    files = []
+    for (day, path), data in zip(found, read_files([p for _, p in found]), strict=True):
+        offsets = line_offsets(data)
+        bulk = read_bulk(data, offsets, schema, decimals) if schema is not None else None
+        lines = split_lines(data, offsets)
+        files.append(LandedFile(day, str(path.relative_to(landing)), lines, bulk))
+    return LandedBatch(source, days, files)
 
 
-def build_staging(con: duckdb.DuckDBPyConnection, source: Source, days: Days = None) -> None:
-    """Type the batch's raw lines into ``staging.<source>``, each with its reject reason or null."""
-    where, params = _batch(source, days)
-    con.execute(
-        f"create or replace temp table lines as select * from raw.{source.name} where {where}",
-        params,
+def _file_columns(file_no: int, landed_file: LandedFile) -> str:
+    """SQL: the bookkeeping columns of a file's rows, from its ``line_no``."""
+    day = landed_file.day
+    day_sql = f"date '{day.isoformat()}'" if day else "null::date"
+    name_sql = landed_file.file_name.replace("'", "''")
+    return (
+        f"{day_sql} as partition_date, '{name_sql}' as file_name, line_no, "
+        f"({file_no}::bigint << 32) + line_no as row_id"
     )
-    con.execute(f"create or replace temp view typed as {typed_sql(source)}")
-    _replace(con, f"staging.{source.name}", where, params, load_sql("staging", source.name))
-    con.execute("drop view typed")
-    con.execute("drop table lines")
 
 
-def build_core(con: duckdb.DuckDBPyConnection, source: Source, days: Days = None) -> None:
-    """Copy the batch's accepted staging rows into ``core.<source>``."""
+def _lines_of(landed: LandedBatch, row_ids: np.ndarray) -> pa.Table:
+    """row_id and line (the landed bytes, newline included) of the given rows of the batch."""
+    tables = []
+    for file_no, landed_file in enumerate(landed.files):
+        ids = row_ids[(row_ids >> 32) == file_no]
+        if len(ids):
+            line = landed_file.lines["line"].take(pa.array((ids & 0xFFFFFFFF) - 1))
+            tables.append(pa.table({"row_id": pa.array(ids, pa.int64()), "line": line}))
+    if not tables:
+        return pa.table(
+            {"row_id": pa.array([], pa.int64()), "line": pa.array([], pa.large_binary())}
+        )
+    return pa.concat_tables(tables)
+
+
+@contextmanager
+def _arrow(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> Iterator[None]:
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        yield
+    finally:
+        for name in tables:
+            con.unregister(name)
+
+
+@contextmanager
+def _typed(con: duckdb.DuckDBPyConnection, landed: LandedBatch) -> Iterator[None]:
+    """Temp view ``typed``: one row per line of the batch, typed, with its first problem.
+
+    From the bulk reader's Arrow tables where it could read the line (scanned in place), else
+    from SQL over the line (temp table ``typed_rest``).
+    """
+    source = landed.source
+    bulk, arrow = [], {}
+    rest_ids = []
+    for file_no, landed_file in enumerate(landed.files):
+        if landed_file.bulk is None:
+            rest = np.arange(1, landed_file.lines.num_rows + 1, dtype=np.int64)
+        else:
+            name = f"bulk_{file_no}"
+            arrow[name] = landed_file.bulk.typed
+            columns = _file_columns(file_no, landed_file)
+            bulk.append(f"select {columns}, * exclude (line_no) from {name}")
+            rest = landed_file.bulk.rest.astype(np.int64)
+        rest_ids.append((np.int64(file_no) << 32) + rest)
+    arrow["rest_lines"] = _lines_of(landed, np.concatenate(rest_ids))
+    # bookkeeping columns of the rest from row_id: the file is row_id >> 32
+    files = list(enumerate(landed.files))
+    day_of = " ".join(
+        f"when {file_no} then " + (f"date '{f.day.isoformat()}'" if f.day else "null::date")
+        for file_no, f in files
+    )
+    name_of = " ".join(
+        f"when {file_no} then '{f.file_name.replace(chr(39), chr(39) * 2)}'" for file_no, f in files
+    )
+    with _arrow(con, arrow):
+        try:
+            con.execute(
+                f"""
+                create or replace temp view rest as
+                select
+                    case row_id >> 32 {day_of} end as partition_date,
+                    case row_id >> 32 {name_of} end as file_name,
+                    (row_id & 4294967295)::integer as line_no,
+                    row_id,
+                    line
+                from rest_lines
+                """
+            )
+            con.execute(f"create or replace temp table typed_rest as {typed_sql(source, 'rest')}")
+            typed = ["select * from typed_rest"]
+            if bulk:
+                con.execute(f"create or replace temp view bulk_rows as {' union all '.join(bulk)}")
+                typed.insert(0, bulk_typed_sql(source, "bulk_rows"))
+            con.execute(f"create or replace temp view typed as {' union all by name '.join(typed)}")
+            yield
+        finally:
+            for view in ("typed", "bulk_rows", "rest"):
+                con.execute(f"drop view if exists {view}")
+            con.execute("drop table if exists typed_rest")
+
+
+def _create_rejected(con: duckdb.DuckDBPyConnection, landed: LandedBatch) -> None:
+    """Temp table ``rejected``: the batch's rejected lines in full (typed fields, reject reason,
+    landed bytes and text), from the source's rules over view ``typed``."""
+    source = landed.source
+    con.execute(
+        f"""
+        create or replace temp table checked as
+        select row_id, reject_reason
+        from ({load_sql("staging", source.name)})
+        where reject_reason is not null
+        """
+    )
+    row_ids = np.asarray(
+        con.execute("select row_id from checked").fetchnumpy()["row_id"], dtype=np.int64
+    )
+    with _arrow(con, {"rejected_lines": _lines_of(landed, row_ids)}):
+        con.execute(
+            f"""
+            create or replace temp table rejected as
+            with landed as (
+                select row_id, {without_newline("line")} as line from rejected_lines
+            )
+            select
+                typed.* exclude (problem),
+                checked.reject_reason,
+                landed.line,
+                coalesce(try(decode(landed.line)), landed.line::varchar) as line_text
+            from typed
+            left join checked using (row_id)
+            left join landed using (row_id)
+            where checked.row_id is not null{"" if len(row_ids) else " and false"}
+            """
+        )
+    con.execute("drop table checked")
+
+
+def _write(con: duckdb.DuckDBPyConnection, source: Source, days: Days) -> None:
+    """Replace the batch's rows in raw, staging and core from temp tables typed and rejected."""
+    name = source.name
+    any_rejected = con.execute("select exists (from rejected)").fetchone()[0]
     where, params = _batch(source, days)
-    columns = ", ".join(core_columns(source))
-    select = f"select {columns} from staging.{source.name} where reject_reason is null and {where}"
-    _replace(con, f"core.{source.name}", where, params, select, params)
+    fields = ", ".join(f'r."{field}"' for field in source.fields)
+    core = ", ".join(f'"{column}"' for column in core_columns(source))
+    con.execute("begin transaction")
+    try:
+        for layer in ("raw", "staging", "core"):
+            con.execute(f"delete from {layer}.{name} where {where}", params)
+        accepted = "typed anti join rejected using (row_id)" if any_rejected else "typed"
+        con.execute(f"insert into core.{name} by name select {core} from {accepted}")
+        con.execute(
+            f"""
+            insert into staging.{name} by name
+            select t.partition_date, t.file_name, t.line_no, r.line_text, {fields},
+                r.reject_reason
+            from typed t left join rejected r using (row_id)
+            """
+        )
+        con.execute(
+            f"""
+            insert into raw.{name} by name
+            select t.partition_date, t.file_name, t.line_no, r.line
+            from typed t left join rejected r using (row_id)
+            """
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def write_batch(con: duckdb.DuckDBPyConnection, landed: LandedBatch) -> None:
+    """Type and check the batch's lines, then replace its rows in raw, staging and core.
+
+    A day of the batch without a file has no rows afterwards.
+    """
+    source, days = landed.source, landed.days
+    try:
+        if landed.files:
+            with _settings(con), _typed(con, landed):
+                _create_rejected(con, landed)
+                _write(con, source, days)
+        else:
+            where, params = _batch(source, days)
+            con.execute("begin transaction")
+            try:
+                for layer in ("raw", "staging", "core"):
+                    con.execute(f"delete from {layer}.{source.name} where {where}", params)
+                con.execute("commit")
+            except Exception:
+                con.execute("rollback")
+                raise
+    finally:
+        for table in ("checked", "rejected"):
+            con.execute(f"drop table if exists {table}")
 
 
 def file_counts(
@@ -171,23 +363,75 @@ def file_counts(
     return [FileCounts(*row) for row in rows]
 
 
+@contextmanager
+def _settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB settings for writing batches; the previous ones are restored afterwards.
+
+    - ``preserve_insertion_order = false``: DuckDB then writes a table on every core. Nothing
+      reads ingest tables in insertion order (a line is named by file and line number).
+    - ``build_side_probe_side`` off: the planner sees an Arrow scan as one row, so it would
+      build hash tables on the batch's lines instead of the lookup side. The rules are written
+      with the batch on the left of every join and lookups on the right, and stay that way.
+    """
+    kept = con.execute(
+        "select current_setting('preserve_insertion_order'), current_setting('disabled_optimizers')"
+    ).fetchone()
+    disabled = ",".join(filter(None, [kept[1], "build_side_probe_side"]))
+    con.execute("set preserve_insertion_order = false")
+    con.execute(f"set disabled_optimizers = '{disabled}'")
+    try:
+        yield
+    finally:
+        con.execute(f"set preserve_insertion_order = {str(kept[0]).lower()}")
+        con.execute(f"set disabled_optimizers = '{kept[1]}'")
+
+
+def ingest_batches(
+    con: duckdb.DuckDBPyConnection, source: Source, landing: Path, days_batches: Iterable[Days]
+) -> Iterator[LandedBatch]:
+    """write_batch for each batch in turn, reading the next batch's files meanwhile.
+
+    Yields each batch once it is written (its tables hold its lines until the next one).
+    """
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pending = None
+        for days in days_batches:
+            upcoming = reader.submit(read_batch, landing, source, days)
+            if pending is not None:
+                landed = pending.result()
+                write_batch(con, landed)
+                yield landed
+            pending = upcoming
+        if pending is not None:
+            landed = pending.result()
+            write_batch(con, landed)
+            yield landed
+
+
+def ingest_source(
+    con: duckdb.DuckDBPyConnection, source: Source, landing: Path, days: Days = None
+) -> list[FileCounts]:
+    """Every layer of one source: the reference file, or ``days`` in batches of BATCH_BYTES."""
+    counts: list[FileCounts] = []
+    if not source.daily:
+        days_batches: list[Days] = [None]
+    elif days:
+        days_batches = list(batches(landing, source, days))
+    else:
+        return counts
+    for landed in ingest_batches(con, source, landing, days_batches):
+        counts += file_counts(con, source, landed.days)
+    return counts
+
+
 def ingest_landing(
     con: duckdb.DuckDBPyConnection, landing: Path, days: list[dt.date]
 ) -> list[FileCounts]:
-    """All three layers for every reference source, then every daily source over ``days``.
+    """Every reference source, then every daily source over ``days``.
 
     The same steps the Dagster assets run, in dependency order, for tests and benchmarks.
     """
     counts: list[FileCounts] = []
-    for source in REFERENCE_SOURCES:
-        load_raw(con, source, landing)
-        build_staging(con, source)
-        build_core(con, source)
-        counts += file_counts(con, source)
-    for source in DAILY_SOURCES:
-        for batch in batches(landing, source, days):
-            load_raw(con, source, landing, batch)
-            build_staging(con, source, batch)
-            build_core(con, source, batch)
-            counts += file_counts(con, source, batch)
+    for source in (*REFERENCE_SOURCES, *DAILY_SOURCES):
+        counts += ingest_source(con, source, landing, days if source.daily else None)
     return counts

@@ -1,70 +1,160 @@
-"""SQL that turns raw lines into typed columns and names the first problem with each line.
+"""SQL that turns landed lines into typed columns and names the first problem with each line.
 
 The field list and types come from ``wealthgraph.landing``; source-specific rules (known ids,
 partition window, amounts, duplicates) live in ``sql/staging/<source>.sql``.
+
+Two ways in, with the same answers (tests/ingest/test_bulk.py compares them table by table):
+
+- ``typed_sql``, the exact path, for any line: each line is parsed once, ``from_json`` splitting
+  it into one JSON text per field; the first character of that text gives its JSON kind
+  (string, number, true/false, object, array) and the value is the text itself or, for a
+  string, its content. That answers as ``json_type`` and ``->>`` per field did, which parsed
+  the line twice per field.
+- ``bulk_typed_sql``, for the lines Arrow's JSON reader typed in bulk (wealthgraph.ingest.bulk),
+  where only missing fields and uncastable dates remain to be found.
 """
 
 from __future__ import annotations
 
 from wealthgraph.landing import Source
 
-# JSON value types DuckDB's json_type reports that each column type accepts
-_JSON_TYPES = {
-    "VARCHAR": ("VARCHAR",),
-    "DATE": ("VARCHAR",),
-    "TIMESTAMP": ("VARCHAR",),
-    "BOOLEAN": ("BOOLEAN",),
-    "INTEGER": ("BIGINT", "UBIGINT"),
-    "DOUBLE": ("BIGINT", "UBIGINT", "DOUBLE"),
-}
+# JSON whitespace that may come before the opening brace of an object
+_WHITESPACE = "' ' || chr(9) || chr(10) || chr(13)"
 
 
-def _accepted_json_types(kind: str) -> tuple[str, ...]:
-    return _JSON_TYPES.get(kind, ("BIGINT", "UBIGINT", "DOUBLE"))  # DECIMAL(..)
+def _kind_is_accepted(kind: str, text: str) -> str:
+    """SQL: the JSON value ``text`` (never null here) is of a kind that ``kind`` accepts.
 
-
-def typed_sql(source: Source) -> str:
-    """A SELECT over ``lines`` (raw rows of one batch) giving typed fields and ``problem``.
-
-    ``problem`` is null when the line is valid JSON of the right shape; otherwise it says why
-    not: bad encoding, not a JSON object, a missing required field, or a field of the wrong type.
+    Strings for VARCHAR, DATE and TIMESTAMP; true/false for BOOLEAN; numbers for DOUBLE and
+    DECIMAL; integers (no fraction, no exponent) for INTEGER, as DuckDB's json_type reports
+    BIGINT/UBIGINT for them and DOUBLE otherwise.
     """
-    casts, checks = [], []
+    if kind in ("VARCHAR", "DATE", "TIMESTAMP"):
+        return f"prefix({text}, '\"')"
+    if kind == "BOOLEAN":
+        return f"({text} in ('true', 'false'))"
+    number = f"contains('-0123456789', left({text}, 1))"
+    if kind == "INTEGER":
+        return (
+            f"({number} and not contains({text}, '.') and not contains({text}, 'e') "
+            f"and not contains({text}, 'E'))"
+        )
+    return number  # DOUBLE, DECIMAL(..)
+
+
+def _value(text: str) -> str:
+    """SQL: what ``->>`` gives for the JSON value ``text``: a string's content, else the text."""
+    return (
+        f"case when not prefix({text}, '\"') then {text} "
+        f"when contains({text}, '\\') then json_extract_string({text}, '$') "
+        f"else {text}[2:-2] end"
+    )
+
+
+def typed_sql(source: Source, lines: str = "lines") -> str:
+    """A SELECT over ``lines`` (one row per landed line) giving typed fields and ``problem``.
+
+    The exact path, for any line at all. ``lines`` has ``line`` (the landed bytes, optionally
+    with their terminating newline) and any bookkeeping columns (``partition_date``,
+    ``file_name``, ``line_no``...), which pass through unchanged. ``problem`` is null when the
+    line is valid JSON of the right shape; otherwise it says why not: bad encoding, not a JSON
+    object, a missing required field, or a field of the wrong type (the first one, in field
+    order).
+    """
+    struct = "{" + ", ".join(f'"{field}": "JSON"' for field in source.fields) + "}"
+    texts, values, casts, checks = [], [], [], []
     for field, kind in source.fields.items():
-        value = f"(doc->>'{field}')"
-        json_type = f"json_type(doc, '$.{field}')"
-        casts.append(f"try_cast({value} as {kind}) as {field}")
+        text = f'"json_{field}"'
+        value = f'"value_{field}"'
+        texts.append(f'doc."{field}"::varchar as {text}')
+        values.append(f"{_value(text)} as {value}")
+        values.append(f'{_kind_is_accepted(kind, text)} as "kind_ok_{field}"')
+        cast = value if kind == "VARCHAR" else f"try_cast({value} as {kind})"
+        casts.append(f'{cast} as "{field}"')
         if field in source.required:
             checks.append(f"when {value} is null then 'missing field: {field}'")
-        accepted = ", ".join(f"'{t}'" for t in _accepted_json_types(kind))
+        bad_cast = "" if kind == "VARCHAR" else f" or {cast} is null"
         checks.append(
-            f"when {value} is not null and ({json_type} not in ({accepted}) "
-            f"or try_cast({value} as {kind}) is null) "
+            f'when {value} is not null and (not "kind_ok_{field}"{bad_cast}) '
             f"then 'wrong type: {field} = ' || left({value}, 80)"
         )
+    text_list = ",\n        ".join(texts)
+    value_list = ",\n        ".join(values)
     cast_list = ",\n    ".join(casts)
     check_list = "\n        ".join(checks)
+    helpers = ", ".join(
+        f'"{prefix}_{field}"' for field in source.fields for prefix in ("json", "value", "kind_ok")
+    )
     return f"""
 with decoded as (
-    select partition_date, file_name, line_no, line, try(decode(line)) as text
-    from lines
+    select * exclude (line), try(decode(line)) as text
+    from {lines}
 ),
 docs as (
     select
         *,
-        case when json_valid(text) and json_type(text::json) = 'OBJECT' then text::json end as doc
+        -- try: from_json raises on text that is not JSON
+        case when prefix(ltrim(text, {_WHITESPACE}), '{{')
+            then try(from_json(text, '{struct}')) end as doc,
+        doc is not null as is_object
     from decoded
+),
+texts as (
+    select
+        *,
+        {text_list}
+    from docs
+),
+fields as (
+    select
+        *,
+        {value_list}
+    from texts
 )
 select
-    partition_date,
-    file_name,
-    line_no,
-    coalesce(text, line::varchar) as line_text,
+    * exclude (text, doc, is_object, {helpers}),
     {cast_list},
     case
         when text is null then 'bad encoding: line is not UTF-8'
-        when doc is null then 'unparsable line: not a JSON object'
+        when not is_object then 'unparsable line: not a JSON object'
         {check_list}
     end as problem
-from docs
+from fields
+"""
+
+
+def bulk_typed_sql(source: Source, rows: str) -> str:
+    """A SELECT over ``rows`` (lines read by wealthgraph.ingest.bulk) giving what typed_sql
+    gives for them: typed fields and ``problem``.
+
+    Arrow has already checked encoding, JSON syntax and every field's kind, so what is left is
+    a missing required field or a date or timestamp that does not cast, the first in field
+    order. ``rows`` has the bookkeeping columns and one column per field (strings for dates
+    and timestamps, doubles for decimals, which bulk kept only where the cast is exact).
+    """
+    casts, checks = [], []
+    for field, kind in source.fields.items():
+        column = f'"{field}"'
+        cast = (
+            column if kind in ("VARCHAR", "INTEGER", "BOOLEAN") else f"try_cast({column} as {kind})"
+        )
+        casts.append(f"{cast} as {column}")
+        if field in source.required:
+            checks.append(f"when {column} is null then 'missing field: {field}'")
+        if kind in ("DATE", "TIMESTAMP"):
+            checks.append(
+                f"when {column} is not null and {cast} is null "
+                f"then 'wrong type: {field} = ' || left({column}, 80)"
+            )
+    fields = ", ".join(f'"{field}"' for field in source.fields)
+    cast_list = ",\n    ".join(casts)
+    check_list = "\n        ".join(checks) or "when false then null"
+    return f"""
+select
+    * exclude ({fields}),
+    {cast_list},
+    case
+        {check_list}
+    end as problem
+from {rows}
 """
