@@ -32,6 +32,8 @@ CREDIT_GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC")
 ASSET_CLASSES = ("current", "time_deposit", "wealth", "fund", "insurance", "precious_metal")
 LIABILITY_CLASSES = ("loan", "credit_card")
 PRODUCT_CLASSES = ASSET_CLASSES + LIABILITY_CLASSES
+# what cross-sell counts as a wealth product: assets other than deposits
+WEALTH_CLASSES = tuple(c for c in ASSET_CLASSES if c not in ("current", "time_deposit"))
 GROUP_KINDS = ("family", "colleague", "industry", "interest")
 ACCOUNT_STATUSES = ("active", "closed", "overdue")
 CHANNELS = ("app", "web", "mini_program")
@@ -58,6 +60,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "credit_grade": CREDIT_GRADES,
     "product_class": PRODUCT_CLASSES,
     "liability_class": LIABILITY_CLASSES,
+    "wealth_class": WEALTH_CLASSES,
     "group_kind": GROUP_KINDS,
     "account_status": ACCOUNT_STATUSES,
     "channel": CHANNELS,

@@ -9,8 +9,8 @@
 --   not a member). active_members_30d: members with any event in them, in the group or not.
 -- * messages_30d counts every message_group event to the group, members' or not (someone who
 --   left still spoke there).
--- * wealth products are the asset classes that are not deposits: product classes minus the
---   liability classes (core.enums) minus current and time_deposit, as in marts.kpi_daily.
+-- * wealth products are the asset classes that are not deposits (core.enums domain
+--   'wealth_class', defined once in wealthgraph/landing.py).
 --   product_uptake_share = members_with_wealth_products / members.
 with memberships as (
     select customer_id, group_id, joined_at
@@ -40,11 +40,7 @@ messages as (
 ),
 
 wealth_classes as (
-    select value as product_class
-    from core.enums
-    where domain = 'product_class'
-        and value not in (select value from core.enums where domain = 'liability_class')
-        and value not in ('current', 'time_deposit')
+    select value as product_class from core.enums where domain = 'wealth_class'
 ),
 
 wealth_holders as (

@@ -5,8 +5,8 @@
 -- Choices:
 -- * transfers are friend money movements: transfer, red_packet and aa_bill events (the same
 --   three features.user_daily_activity counts). Scenario payments and product buys are not.
--- * wealth products are the asset classes that are not deposits: product classes minus the
---   liability classes (core.enums) minus current and time_deposit (no enum names deposits).
+-- * wealth products are the asset classes that are not deposits (core.enums domain
+--   'wealth_class', defined once in wealthgraph/landing.py).
 -- * holdings on a day come from that day's snapshot, or the latest one before it (snapshots can
 --   be month-ends only further back); closed accounts are not held.
 -- * cross_sell_customers hold 2+ distinct wealth product classes, and cross_sell_rate divides
@@ -142,11 +142,7 @@ new_users as (
 ),
 
 wealth_classes as (
-    select value as product_class
-    from core.enums
-    where domain = 'product_class'
-        and value not in (select value from core.enums where domain = 'liability_class')
-        and value not in ('current', 'time_deposit')
+    select value as product_class from core.enums where domain = 'wealth_class'
 ),
 
 snapshot_days as (

@@ -8,8 +8,8 @@
 -- * holding is read at the month's last snapshot on or before $as_of (the month so far for the
 --   current one), or the latest before it when a month has no snapshot; closed accounts are
 --   not held.
--- * wealth products are the asset classes that are not deposits: product classes minus the
---   liability classes (core.enums) minus current and time_deposit, as in marts.kpi_daily.
+-- * wealth products are the asset classes that are not deposits (core.enums domain
+--   'wealth_class', defined once in wealthgraph/landing.py).
 -- * cross_sell_share = users_holding_wealth_products / users (the scenario's payers).
 with payments as (
     select
@@ -41,11 +41,7 @@ month_snapshots as (
 ),
 
 wealth_classes as (
-    select value as product_class
-    from core.enums
-    where domain = 'product_class'
-        and value not in (select value from core.enums where domain = 'liability_class')
-        and value not in ('current', 'time_deposit')
+    select value as product_class from core.enums where domain = 'wealth_class'
 ),
 
 wealth_holders as (

@@ -170,7 +170,7 @@ def tiny():
         "domain varchar, value varchar",
         [
             (domain, value)
-            for domain in ("product_class", "liability_class", "scenario")
+            for domain in ("product_class", "liability_class", "wealth_class", "scenario")
             for value in landing.ENUMS[domain]
         ],
     )

@@ -158,7 +158,7 @@ def tiny():
         "domain varchar, value varchar",
         [
             (domain, value)
-            for domain in ("product_class", "liability_class")
+            for domain in ("product_class", "liability_class", "wealth_class")
             for value in landing.ENUMS[domain]
         ],
     )
