@@ -38,6 +38,7 @@ def test_every_suite_passes_on_the_sample(warehouse):
         ("update core.events set user_id = 'C9999999' where rowid = 0", "in_set(user_known)"),
         ("update core.events set ts = ts - interval 3 day where rowid = 0", "in_set(in_partition)"),
         ("update core.events set event_id = null where rowid = 0", "not_be_null(event_id)"),
+        ("update core.events set amount = -5 where amount is not null", "between(amount)"),
     ],
 )
 def test_core_events_suite_catches_damage(warehouse, damage, expected):
@@ -64,3 +65,19 @@ def test_snapshot_suite_catches_a_negative_balance(warehouse):
     outcome = check_core(con, landing.SNAPSHOTS, [day])
     assert not outcome.passed
     assert any("balance" in f for f in outcome.failures)
+
+
+def test_raw_suite_catches_a_repeated_line(warehouse):
+    con, day = warehouse
+    con.execute("insert into raw.events select * from raw.events limit 1")
+    outcome = check_raw(con, landing.EVENTS, [day])
+    assert not outcome.passed
+    assert any("compound_columns_to_be_unique" in f for f in outcome.failures), outcome.failures
+
+
+def test_compound_key_suite_catches_a_repeated_membership(warehouse):
+    con, _ = warehouse
+    con.execute("insert into core.group_members select * from core.group_members limit 1")
+    outcome = check_core(con, landing.SOURCES["group_members"], [])
+    assert not outcome.passed
+    assert any("compound_columns_to_be_unique" in f for f in outcome.failures), outcome.failures
