@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import duckdb
@@ -16,11 +17,26 @@ SCHEMAS = ("raw", "staging", "core", "quality", "graph", "features", "recommend"
 LINE_COLUMNS = {"partition_date": "DATE", "file_name": "VARCHAR", "line_no": "INTEGER"}
 
 
+def memory_limit() -> str:
+    """DuckDB's memory limit: ``WEALTHGRAPH_MEMORY_LIMIT`` (a DuckDB size such as ``6GB``), or
+    a third of the machine's memory.
+
+    DuckDB's own default, 80%, leaves too little to the polars, numpy and implicit work in the
+    same process; past the limit DuckDB spills its joins and aggregates to disk instead.
+    """
+    if limit := os.environ.get("WEALTHGRAPH_MEMORY_LIMIT"):
+        return limit
+    machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{machine // 3 // 2**20}MB"
+
+
 def connect(database: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, creating its folder and schemas when writable."""
     if not read_only and str(database) != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(database), read_only=read_only)
+    con = duckdb.connect(
+        str(database), read_only=read_only, config={"memory_limit": memory_limit()}
+    )
     if not read_only:
         ensure_schemas(con)
     return con

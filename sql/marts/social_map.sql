@@ -14,8 +14,20 @@ contacts as (
     select
         customer_id,
         count(*) filter (where relation = 'friend') as friends,
-        count(*) filter (where edge_kind = 'customer') as customer_contacts,
-        list({
+        count(*) filter (where edge_kind = 'customer') as customer_contacts
+    from directed
+    group by customer_id
+),
+
+strongest as (
+    -- rank first, then gather only the top ones: an ordered list() over every edge kept each
+    -- customer's whole list and ran out of memory at a million customers
+    select
+        customer_id,
+        row_number() over (
+            partition by customer_id order by tie_strength desc, contact_id
+        ) as contact_rank,
+        {
             'contact_id': contact_id,
             'kind': edge_kind,
             'relation': relation,
@@ -23,16 +35,29 @@ contacts as (
             'messages': messages_src_to_dst + messages_dst_to_src,
             'money_transfers': transfer_count + red_packet_count + aa_bill_count,
             'shared_groups': shared_groups
-        } order by tie_strength desc, contact_id)[1:$top_contacts] as top_contacts
+        } as contact
     from directed
+    qualify contact_rank <= $top_contacts
+),
+
+top_contacts as (
+    select
+        customer_id,
+        list_transform(
+            list_sort(list({'contact_rank': contact_rank, 'contact': contact})),
+            lambda ranked: ranked.contact
+        ) as top_contacts
+    from strongest
     group by customer_id
 ),
 
 circles as (
     select
         memberships.customer_id,
-        list({'group_id': groups.group_id, 'kind': groups.kind, 'topic': groups.topic}
-            order by groups.group_id) as groups
+        -- list_sort instead of an ordered list(): the same order (group_id leads the struct,
+        -- and is unique), without an ordered aggregate per customer, which is slow by the million
+        list_sort(list({'group_id': groups.group_id, 'kind': groups.kind, 'topic': groups.topic}))
+            as groups
     from graph.memberships as memberships
     join core.groups as groups using (group_id)
     group by all
@@ -46,8 +71,12 @@ period_events as (
 ),
 
 reading as (
-    select customer_id, list({'topic': topic, 'reads': reads} order by reads desc, topic)
-        as articles_read_by_topic
+    select
+        customer_id,
+        list_transform(
+            list_sort(list({'key': (-reads, topic), 'item': {'topic': topic, 'reads': reads}})),
+            lambda sorted: sorted.item
+        ) as articles_read_by_topic
     from (
         select customer_id, articles.topic, count(*) as reads
         from period_events
@@ -61,8 +90,13 @@ reading as (
 paying as (
     select
         customer_id,
-        list({'category': category, 'payments': payments, 'amount': amount}
-            order by amount desc, category) as scenario_payments_by_category
+        list_transform(
+            list_sort(list({
+                'key': (-amount, category),
+                'item': {'category': category, 'payments': payments, 'amount': amount}
+            })),
+            lambda sorted: sorted.item
+        ) as scenario_payments_by_category
     from (
         select customer_id, category, count(*) as payments, sum(amount) as amount
         from period_events
@@ -78,20 +112,29 @@ people as (
     where as_of = $as_of::date
 ),
 
+influence as (
+    -- ranked on two narrow columns, not on the final rows with all their lists
+    select
+        people.customer_id,
+        1 - percent_rank() over (order by metrics.pagerank nulls first) as influence_percentile
+    from people
+    left join graph.node_metrics as metrics on metrics.node_id = people.customer_id
+),
+
 final as (
     select
         people.customer_id,
         $as_of::date as as_of,
         coalesce(contacts.friends, 0) as friends,
         coalesce(contacts.customer_contacts, 0) as customer_contacts,
-        coalesce(contacts.top_contacts, []) as top_contacts,
+        coalesce(top_contacts.top_contacts, []) as top_contacts,
         metrics.community_id,
         communities.members as community_size,
         communities.dominant_topics as community_topics,
         coalesce(circles.groups, []) as groups,
         metrics.pagerank,
         metrics.pagerank_rank as influence_rank,
-        1 - percent_rank() over (order by metrics.pagerank nulls first) as influence_percentile,
+        influence.influence_percentile,
         metrics.degree,
         metrics.weighted_degree,
         metrics.clustering,
@@ -122,6 +165,8 @@ final as (
         } as hours
     from people
     left join contacts on contacts.customer_id = people.customer_id
+    left join top_contacts on top_contacts.customer_id = people.customer_id
+    left join influence on influence.customer_id = people.customer_id
     left join circles on circles.customer_id = people.customer_id
     left join graph.node_metrics as metrics on metrics.node_id = people.customer_id
     left join graph.communities as communities
