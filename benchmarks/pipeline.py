@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -58,6 +59,7 @@ class Measured:
     peak_gb: float
     ok: bool
     note: str = ""
+    steps: dict[str, float] | None = None  # Dagster step -> seconds, for stages that run assets
 
 
 def _machine() -> str:
@@ -79,6 +81,7 @@ def _measure(stage: str, argv: list[str], env: dict[str, str]) -> Measured:
     if not ok:
         print(output[-3000:], file=sys.stderr)
     last = [line for line in output.splitlines() if line.startswith("stage:")]
+    steps = [line for line in output.splitlines() if line.startswith("steps:")]
     measured = Measured(
         stage,
         wall,
@@ -86,6 +89,7 @@ def _measure(stage: str, argv: list[str], env: dict[str, str]) -> Measured:
         usage.ru_maxrss / 2**20,
         ok,
         last[-1].removeprefix("stage:").strip() if last else "",
+        json.loads(steps[-1].removeprefix("steps:")) if steps else None,
     )
     print(
         f"    {wall:8.1f} s wall  {measured.cpu:8.1f} s CPU  {measured.peak_gb:6.2f} GB peak"
@@ -130,6 +134,13 @@ def run_stage(stage: str, database: Path, landing: Path, first: str, last: str) 
         raise_on_error=False,
     )
     failed = failed_checks(result)
+    # Dagster's own timing of each step (an op: one asset, or a source's ingest and its checks)
+    durations = {
+        event.step_key: event.event_specific_data.duration_ms / 1000
+        for event in result.all_events
+        if event.event_type_value == "STEP_SUCCESS"
+    }
+    print("steps:" + json.dumps(durations))
     print(f"stage: {len(keys)} assets, failed checks: {', '.join(failed) or 'none'}")
     if not result.success:
         print("\n".join(failures(result)), file=sys.stderr)
@@ -329,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         daily = [_measure(s, stage_argv(s, days[-1], days[-1]), env) for s in STAGES]
 
     lines_in = _lines_in(database)
+    full_total = sum(m.wall for m in full if m.stage != "floor")
     ingest = next(m for m in full if m.stage == "ingest")
     report = [
         f"## {args.users:,} users, {args.days} days (seed {args.seed})",
@@ -342,6 +354,18 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *_table(full, "Full run"),
     ]
+    steps = {k: v for m in full for k, v in (m.steps or {}).items()}
+    if steps:
+        slowest = sorted(steps.items(), key=lambda kv: -kv[1])[:12]
+        report += [
+            "### Slowest steps of the full run (Dagster's step timings; a source's ingest "
+            "includes its checks)",
+            "",
+            "| step | s | share of the run |",
+            "|---|---|---|",
+            *[f"| {key} | {sec:.1f} | {sec / full_total:.1%} |" for key, sec in slowest],
+            "",
+        ]
     if baselines:
         fast, slow = baselines
         report += [
@@ -370,7 +394,6 @@ def main(argv: list[str] | None = None) -> int:
     if weekly:
         report += _table(weekly, "Weekly evaluation job (replays the derived tables; not daily)")
     if daily:
-        full_total = sum(m.wall for m in full if m.stage != "floor")
         daily_total = sum(m.wall for m in daily)
         report += _table(daily, f"Daily run of {days[-1]} (its partition + every derived table)")
         report.append(f"Daily / full: {daily_total / full_total:.2f} of the wall time.\n")

@@ -26,6 +26,16 @@ DICTIONARY = ROOT / "sql" / "dictionary.yml"
 DATABASE_NAME = "wealthgraph.duckdb"
 KEEP_VERSIONS = 3
 
+# the tables the API looks up by customer: published sorted by customer_id, so that one
+# customer's rows sit in one row group and a lookup reads one instead of many
+SERVED = (
+    "marts.user_profile",
+    "marts.recommendations",
+    "marts.wealth_summary",
+    "marts.wealth_advice",
+    "marts.wealth_history",
+    "marts.social_map",
+)
 # what the app and the analysts read; columns listed are withheld: staff names are personal
 # too, and group names are chosen by customers ("朱家亲友群" names a family)
 PUBLISHED: dict[str, tuple[str, ...]] = {
@@ -167,8 +177,7 @@ def _write_version(con: duckdb.DuckDBPyConnection, staging: Path) -> dict[str, i
             schema = table.split(".")[0]
             con.execute(f"create schema if not exists pub.{schema}")
             select = ", ".join(f'"{c}"' for c in columns)
-            # one customer's rows in one row group: the API's lookups read one instead of many
-            order = " order by customer_id" if "customer_id" in columns else ""
+            order = " order by customer_id" if table in SERVED else ""
             con.execute(f"create table pub.{table} as select {select} from {table}{order}")
             _describe(con, table, columns)
             parquet = staging / "parquet" / f"{table}.parquet"

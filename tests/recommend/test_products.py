@@ -8,6 +8,7 @@ import shutil
 import duckdb
 import numpy as np
 import polars as pl
+import pytest
 
 from wealthgraph.config import sql_params
 from wealthgraph.recommend import products
@@ -187,6 +188,61 @@ def test_the_check_catches_a_planted_violation(sample_warehouse, tmp_path):
     }
 
 
+PLANTS = {
+    # a held product that takes no top-ups, recommended to its holder
+    "nothing_already_held_or_joined": """
+        select h.customer_id, 'product' as kind, 1 as rank, h.product_id as item_id
+        from features.holdings h join core.products p using (product_id)
+        where h.as_of = $1 and not p.is_top_up limit 1
+    """,
+    # an existing friend suggested as a friend
+    "friend": """
+        select src_id as customer_id, 'friend' as kind, 1 as rank, dst_id as item_id
+        from graph.edges where relation = 'friend' limit 1
+    """,
+    # a group the customer is in, suggested as an activity
+    "activity": """
+        select customer_id, 'activity' as kind, 1 as rank, group_id as item_id
+        from graph.memberships limit 1
+    """,
+    # a second row with a rank a customer already has
+    "top_n_per_kind": """
+        select customer_id, kind, rank, item_id || '-again' as item_id
+        from marts.recommendations where as_of = $1 and kind = 'topic' and rank = 1 limit 1
+    """,
+}
+
+
+@pytest.mark.parametrize("plant", PLANTS)
+def test_the_check_catches_what_is_already_had_and_repeated_ranks(
+    sample_warehouse, tmp_path, plant
+):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(sample_warehouse.database, copy)
+    with duckdb.connect(str(copy)) as con:
+        as_of = latest_day(con)
+        params = {"as_of": as_of, **sql_params()}
+        sql = PLANTS[plant]
+        row = con.execute(sql, [as_of] if "$1" in sql else []).fetchone()
+        assert row, f"the sample has nothing to plant for {plant}"
+        con.execute(
+            """
+            insert into marts.recommendations by name
+            select $1 as customer_id, $2 as kind, $3 as rank, $4 as item_id, 1.0 as score,
+                ['planted'] as reasons, 'planted' as model_version, $5::date as as_of,
+                now() as generated_at
+            """,
+            [*row, as_of],
+        )
+        found = dict(
+            violation_counts(con, "recommendations", params)
+            .select("check_name", "violations")
+            .rows()
+        )
+    expected = plant if plant == "top_n_per_kind" else "nothing_already_held_or_joined"
+    assert found.get(expected) == 1, found
+
+
 def _co_held_tie(catalog_order: list[str]) -> products.ProductInputs:
     """``ann`` holds A and B; one other customer holds A and X, another B and X: A and B are
     equally often held with X, the only product ann can still get."""
@@ -248,3 +304,26 @@ def test_rows_come_in_customer_order_when_customers_do_not():
     got = products.recommend(products.fit(_tempting_world(customers=world.customers.reverse())))
     assert got["customer_id"].n_unique() > 1
     assert got.equals(got.sort("customer_id", "rank"))
+
+
+def test_the_check_catches_a_rank_given_twice_with_none_missing_at_the_top(
+    sample_warehouse, tmp_path
+):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(sample_warehouse.database, copy)
+    with duckdb.connect(str(copy)) as con:
+        as_of = latest_day(con)
+        # ranks 1, 3, 3, ... n: the count and the top rank still agree
+        changed = con.execute(
+            """
+            update marts.recommendations set rank = 3
+            where as_of = $1 and kind = 'topic' and rank = 2 and customer_id = (
+                select customer_id from marts.recommendations
+                where as_of = $1 and kind = 'topic' and rank = 3 limit 1
+            )
+            """,
+            [as_of],
+        ).fetchone()[0]
+        assert changed == 1
+        found = violation_counts(con, "recommendations", {"as_of": as_of, **sql_params()})
+    assert dict(found.select("check_name", "violations").rows()) == {"top_n_per_kind": 1}

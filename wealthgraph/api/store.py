@@ -23,17 +23,10 @@ from typing import Any
 
 import duckdb
 
-from wealthgraph.publish import Published, read_manifest
+from wealthgraph.publish import SERVED, Published, read_manifest
 
 # the contract tables the API serves; each keeps as_of slices and we serve the latest
-SERVED_TABLES = (
-    "marts.user_profile",
-    "marts.recommendations",
-    "marts.wealth_summary",
-    "marts.wealth_advice",
-    "marts.wealth_history",
-    "marts.social_map",
-)
+SERVED_TABLES = SERVED
 OPEN_ATTEMPTS = 3
 
 

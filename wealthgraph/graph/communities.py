@@ -22,7 +22,8 @@ Communities = pl.DataFrame | Mapping[Any, int] | Iterable[Collection[Any]]
 
 def to_igraph(graph: IndexedEdges) -> ig.Graph:
     """An undirected igraph graph on vertices ``0..n-1`` with the edges of ``graph`` (no attrs)."""
-    edges = np.column_stack([graph.lo, graph.hi]).astype(np.int64)  # igraph_int_t is 64-bit
+    # igraph reads a list of int pairs twice as fast as a numpy array (5.8 s vs 2.7 s at 6M)
+    edges = list(zip(graph.lo.tolist(), graph.hi.tolist(), strict=True))
     return ig.Graph(n=graph.n, edges=edges, directed=False)
 
 
