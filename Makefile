@@ -9,7 +9,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export UV_COMPILE_BYTECODE := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: setup run test lint dev sample clean
+.PHONY: setup run test lint dev sample bench clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -40,6 +40,13 @@ lint: setup
 ## the Dagster UI on http://127.0.0.1:3000
 dev: setup
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000
+
+## the whole pipeline at scale, stage by stage, with its baselines (benchmarks/pipeline.py):
+## make bench USERS=1000000 (BENCH_FLAGS="--no-evaluation" skips the weekly job)
+USERS ?= 100000
+BENCH_FLAGS ?=
+bench: setup
+	$(VENV)/bin/python benchmarks/pipeline.py --users $(USERS) --daily $(BENCH_FLAGS)
 
 ## regenerate the committed sample (2,000 users, 30 days, seed 42)
 sample: setup

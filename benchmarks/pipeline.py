@@ -237,6 +237,34 @@ def _landing(work: Path, users: int, days: int, seed: int, env: dict[str, str]) 
     return landing
 
 
+def run_one_process(args: argparse.Namespace, landing: Path, env: dict[str, str]) -> int:
+    """The main job over every landed day in one process (``wealthgraph run --no-evaluation``)
+    into a fresh warehouse: what a scheduled run costs, without a process per stage."""
+    database = args.work / f"one-{args.users}.duckdb"
+    for stale in args.work.glob(f"one-{args.users}*"):
+        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    env = {**env, "WEALTHGRAPH_DATA": str(landing), "WEALTHGRAPH_DB": str(database)}
+    argv = [str(Path(sys.executable).parent / "wealthgraph"), "run", "--no-evaluation"]
+    whole = _measure("whole main job, one process", argv, env)
+    report = [
+        f"## {args.users:,} users, {args.days} days (seed {args.seed}): one process",
+        "",
+        f"Measured {dt.date.today()} on {_machine()} by "
+        f"`python benchmarks/pipeline.py {' '.join(sys.argv[1:])}`: "
+        "`wealthgraph run --no-evaluation` into a fresh warehouse, as the schedule runs it.",
+        "",
+        *_table([whole], "Whole main job"),
+    ]
+    out = RESULTS / f"pipeline-{args.users}-one-process.md"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(report), encoding="utf-8")
+    print("\n".join(report))
+    if not args.keep:
+        database.unlink(missing_ok=True)
+        shutil.rmtree(database.parent / f"{database.stem}.published", ignore_errors=True)
+    return 0 if whole.ok else 1
+
+
 def _lines_in(database: Path) -> int:
     """Landing lines the run read, from its own audit (every file, reference ones too)."""
     import duckdb
@@ -285,6 +313,11 @@ def main(argv: list[str] | None = None) -> int:
         default=200_000,
         help="time pure networkx on the run's graph up to this many users (it is slow)",
     )
+    ap.add_argument(
+        "--one-process",
+        action="store_true",
+        help="instead: the whole main job in one process, as `wealthgraph run` runs it",
+    )
     ap.add_argument("--stage", help=argparse.SUPPRESS)  # child mode
     ap.add_argument("--landing", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -307,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     from wealthgraph import landing as contract
 
     days = sorted({d for s in contract.DAILY_SOURCES for d in contract.landed_days(landing, s)})
+    if args.one_process:
+        return run_one_process(args, landing, env)
     database = args.work / f"bench-{args.users}.duckdb"
     for stale in args.work.glob(f"bench-{args.users}*"):
         shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
@@ -346,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         f"## {args.users:,} users, {args.days} days (seed {args.seed})",
         "",
         f"Measured {dt.date.today()} on {_machine()} by "
-        f"`python benchmarks/pipeline.py --users {args.users}{' --daily' if args.daily else ''}`.",
+        f"`python benchmarks/pipeline.py {' '.join(argv or sys.argv[1:])}`.",
         f"Landing lines read: {lines_in:,}; ingest "
         f"{lines_in / ingest.wall:,.0f} lines/s; ingest / DuckDB floor "
         f"{ingest.wall / floor.wall:.2f}x wall ({floor.wall:.1f} s floor for the daily files; "
