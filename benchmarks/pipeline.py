@@ -167,7 +167,7 @@ def run_graph_metrics(database: Path, engine: str) -> int:
     else:
         frame = node_metrics(edges, **options)
     seconds = time.perf_counter() - started
-    print(f"stage: {frame.height:,} nodes, {edges.height:,} edges, {seconds:.1f} s computing")
+    print(f"stage: {frame.height:,} nodes, {edges.height:,} edges, {seconds:.2f} s computing")
     return 0
 
 
@@ -255,8 +255,8 @@ def run_one_process(args: argparse.Namespace, landing: Path, env: dict[str, str]
         "",
         *_table([whole], "Whole main job"),
     ]
-    out = RESULTS / f"pipeline-{args.users}-one-process.md"
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = args.results / f"pipeline-{args.users}-one-process.md"
+    args.results.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(report), encoding="utf-8")
     print("\n".join(report))
     if not args.keep:
@@ -278,7 +278,8 @@ def _lines_in(database: Path) -> int:
 
 def _computing(m: Measured) -> float:
     """The seconds a graph-metrics child reported for the computation alone."""
-    return float(m.note.rsplit(", ", 1)[1].split(" s ")[0])
+    # floored at 10 ms: a tiny graph's fast path can report 0.00 s
+    return max(float(m.note.rsplit(", ", 1)[1].split(" s ")[0]), 0.01)
 
 
 def _table(rows: list[Measured], title: str) -> list[str]:
@@ -306,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/wealthgraph-bench"))
     ap.add_argument("--daily", action="store_true", help="also time a one-day daily run")
     ap.add_argument("--keep", action="store_true", help="keep the warehouse afterwards")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="where the table goes")
     ap.add_argument("--no-evaluation", action="store_true", help="skip the weekly evaluation job")
     ap.add_argument(
         "--networkx-max",
@@ -432,8 +434,8 @@ def main(argv: list[str] | None = None) -> int:
         daily_total = sum(m.wall for m in daily)
         report += _table(daily, f"Daily run of {days[-1]} (its partition + every derived table)")
         report.append(f"Daily / full: {daily_total / full_total:.2f} of the wall time.\n")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"pipeline-{args.users}.md"
+    args.results.mkdir(parents=True, exist_ok=True)
+    out = args.results / f"pipeline-{args.users}.md"
     out.write_text("\n".join(report), encoding="utf-8")
     print("\n".join(report))
     print(f"written to {out}")
