@@ -241,7 +241,8 @@ def run_one_process(args: argparse.Namespace, landing: Path, env: dict[str, str]
     """The main job over every landed day in one process (``wealthgraph run --no-evaluation``)
     into a fresh warehouse: what a scheduled run costs, without a process per stage."""
     database = args.work / f"one-{args.users}.duckdb"
-    for stale in args.work.glob(f"one-{args.users}*"):
+    # not a bare prefix: "bench-100000*" would match the 1,000,000-user files too
+    for stale in args.work.glob(f"one-{args.users}.*"):
         shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     env = {**env, "WEALTHGRAPH_DATA": str(landing), "WEALTHGRAPH_DB": str(database)}
     argv = [str(Path(sys.executable).parent / "wealthgraph"), "run", "--no-evaluation"]
@@ -345,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.one_process:
         return run_one_process(args, landing, env)
     database = args.work / f"bench-{args.users}.duckdb"
-    for stale in args.work.glob(f"bench-{args.users}*"):
+    for stale in args.work.glob(f"bench-{args.users}.*"):
         shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     me = [sys.executable, str(Path(__file__).resolve()), "--landing", str(landing)]
 
