@@ -17,21 +17,15 @@ copies as (
     where event_id in (select event_id from repeated)
 ),
 
-id_range as (
-    select
-        min(event_id) as low_id,
-        max(event_id) as high_id
-    from typed
-),
-
 ingested_before as (
     -- ids of this batch already accepted on a day outside it: only core's rows within the
-    -- batch's id range can be (the scan skips the others' row groups), then an exact match
+    -- batch's id range ($low_id..$high_id, constants, so the scan skips the other row groups
+    -- by their min/max) can be, then an exact match
     select distinct events.event_id
     from core.events
-    join id_range on events.event_id between id_range.low_id and id_range.high_id
     where
-        events.partition_date not in (select distinct partition_date from typed)
+        events.event_id between $low_id and $high_id
+        and events.partition_date not in (select distinct partition_date from typed)
         and events.event_id in (select event_id from typed)
 ),
 
@@ -91,6 +85,10 @@ final as (
                 then 'unknown scenario category: ' || coalesce(category, 'null')
             when event_type = 'manager_rating' and coalesce(rating, 0) not between 1 and 5
                 then 'impossible rating: ' || coalesce(rating::varchar, 'null')
+            when channel not in (select value from core.enums where domain = 'channel')
+                then 'unknown channel: ' || channel
+            when device not in (select value from core.enums where domain = 'device')
+                then 'unknown device: ' || device
             when copy_no > 1 then 'duplicate event_id: ' || event_id
             when event_id in (select event_id from ingested_before)
                 then 'duplicate event_id: already ingested for another day'

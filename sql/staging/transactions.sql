@@ -16,21 +16,15 @@ copies as (
     where txn_id in (select txn_id from repeated)
 ),
 
-id_range as (
-    select
-        min(txn_id) as low_id,
-        max(txn_id) as high_id
-    from typed
-),
-
 ingested_before as (
     -- ids of this batch already accepted on a day outside it: only core's rows within the
-    -- batch's id range can be (the scan skips the others' row groups), then an exact match
+    -- batch's id range ($low_id..$high_id, constants, so the scan skips the other row groups
+    -- by their min/max) can be, then an exact match
     select distinct transactions.txn_id
     from core.transactions
-    join id_range on transactions.txn_id between id_range.low_id and id_range.high_id
     where
-        transactions.partition_date not in (select distinct partition_date from typed)
+        transactions.txn_id between $low_id and $high_id
+        and transactions.partition_date not in (select distinct partition_date from typed)
         and transactions.txn_id in (select txn_id from typed)
 ),
 

@@ -49,7 +49,10 @@ def parse(*lines: bytes) -> list[tuple]:
         (b'{"at": "2026-10-01T08:00:00"}', "missing field: thing_id"),
         (b'{"thing_id": null, "at": "2026-10-01T08:00:00"}', "missing field: thing_id"),
         (b'{"thing_id": 7, "at": "2026-10-01T08:00:00"}', "wrong type: thing_id = 7"),
-        (b'{"thing_id": "a", "at": "soon"}', "wrong type: at = soon"),
+        (
+            b'{"thing_id": "a", "at": "soon"}',
+            "bad format: at = soon (expected YYYY-MM-DDTHH:MM:SS)",
+        ),
         (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": "3"}', "wrong type: n = 3"),
         (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": 1.5}', "wrong type: n = 1.5"),
         (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "ok": "yes"}', "wrong type: ok = yes"),
@@ -65,8 +68,38 @@ def parse(*lines: bytes) -> list[tuple]:
         (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "n": [1]}', "wrong type: n = [1]"),
         (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "ok": 1}', "wrong type: ok = 1"),
         (b'{"thing_id": {"a": 1}, "at": "2026-10-01T08:00:00"}', 'wrong type: thing_id = {"a":1}'),
-        (b'{"at": "2026-10-01T08:00:00", "thing_id": "a", "thing_id": 7}', None),  # first wins
         (b'{"\\u0074hing_id": "a", "at": "2026-10-01T08:00:00"}', None),  # escaped key
+        # the contract, enforced: one key once, one text form per type, a column's scale
+        (
+            b'{"at": "2026-10-01T08:00:00", "thing_id": "a", "thing_id": 7}',
+            "duplicate key in JSON object",
+        ),
+        (
+            b'{"at": "2026-10-01T08:00:00", "thing_id": "a", "thing_id": "a"}',
+            "duplicate key in JSON object",
+        ),
+        (b'{"thing_id": "", "at": "2026-10-01T08:00:00"}', "empty field: thing_id"),
+        (b'{"thing_id": "  ", "at": "2026-10-01T08:00:00"}', "empty field: thing_id"),
+        *(
+            (
+                b'{"thing_id": "a", "at": "' + at + b'"}',
+                f"bad format: at = {at.decode()} (expected YYYY-MM-DDTHH:MM:SS)",
+            )
+            for at in (
+                b"2026-10-01T23:30:00-05:00",
+                b"2026-10-01T23:30:00Z",
+                b"2026/10/01 23:30:00",
+                b"2026-10-01",
+                b"2026-10-01 23:30:00",
+                b"2026-10-01T23:30:00.5",
+                b"2026-02-30T00:00:00",
+            )
+        ),
+        (
+            b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "x": 100000000.004}',
+            "too many decimals: x = 100000000.004 (at most 2)",
+        ),
+        (b'{"thing_id": "a", "at": "2026-10-01T08:00:00", "x": 1.10}', None),
     ],
 )
 def test_first_problem_of_a_line(line: bytes, problem: str | None):
@@ -84,7 +117,6 @@ def test_valid_line_is_typed():
     [
         (b'{"thing_id": "a\\"b\\u00e9", "at": "2026-10-01T08:00:00"}', 'a"b\u00e9'),
         (b'{"thing_id": "\xe6\xb5\xb7\xe5\x8f\xa3", "at": "2026-10-01T08:00:00"}', "\u6d77\u53e3"),
-        (b'{"at": "2026-10-01T08:00:00", "thing_id": "a", "thing_id": "b"}', "a"),
     ],
 )
 def test_string_values_are_unescaped(line: bytes, thing_id: str):

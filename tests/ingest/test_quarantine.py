@@ -33,7 +33,7 @@ def corruptions(event: dict, day: str) -> list[tuple[bytes, str]]:
         (b'{"event_id": "X1", "ts": ', "unparsable line"),
         (b"\xff\xfe not utf-8 \xc3\x28", "bad encoding"),
         (b"[1, 2, 3]", "unparsable line"),
-        (_event(e, event_id="X2", ts="yesterday"), "wrong type: ts"),
+        (_event(e, event_id="X2", ts="yesterday"), "bad format: ts"),
         (_event(e, event_id="X3", amount="lots"), "wrong type: amount"),
         (_event(e, event_id="X4", event_type="teleport"), "unknown event_type"),
         (_event({k: v for k, v in e.items() if k != "user_id"}, event_id="X5"), "missing field"),

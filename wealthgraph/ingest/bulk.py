@@ -1,9 +1,11 @@
 """Type well-formed lines in bulk with Arrow's JSON reader, leaving every other line to SQL.
 
-Arrow's reader is strict exactly where our rules are: it refuses a run of lines when one is not
-UTF-8, not a JSON object, has a duplicate key, or gives a field a value of another JSON kind
-than its column (a number for a string, a string for a number, 1.5 or 3.0 for an integer,
-an object or array for anything). So when it reads a run of lines that all start with ``{``
+Arrow's reader is strict exactly where our rules are: it refuses a run of lines when one is
+not a JSON object, has a duplicate key, or gives a field a value of another JSON kind than its
+column (a number for a string, a string for a number, 1.5 or 3.0 for an integer,
+an object or array for anything). It does not check that strings are UTF-8, so a run is first
+checked for that (Arrow's SIMD validation, on the whole file once, per run only when the file
+fails). So when it reads a run of lines that all start with ``{``
 without error and returns one row per line, every line of the run is a JSON object whose
 fields have the right kinds, and its values are the ones SQL would read. What is left to check
 row by row (missing required fields, dates and timestamps that do not cast) is cheap, and SQL
@@ -111,6 +113,19 @@ def _read(data: memoryview, schema: pa.Schema) -> pa.Table | None:
         return None
 
 
+def is_utf8(data: memoryview | bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (Arrow validates a binary -> string cast, without a copy)."""
+    bounds = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    array = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), 1, [None, bounds, pa.py_buffer(data)]
+    )
+    try:
+        array.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def read_bulk(
     data: bytes, offsets: np.ndarray, schema: pa.Schema, decimals: dict[str, int]
 ) -> BulkLines:
@@ -122,6 +137,8 @@ def read_bulk(
     buffer = np.frombuffer(data, dtype=np.uint8)
     view = memoryview(data)
     starts_object = buffer[offsets[:-1]] == _OPEN_BRACE if lines else np.empty(0, dtype=bool)
+    # a string that is not UTF-8 would reach DuckDB and fail the whole write
+    utf8_file = is_utf8(view)
     typed: list[pa.Table] = []
     rest: list[np.ndarray] = []
     # runs of lines first..last-1 (0-based) still to read, the next one last
@@ -130,8 +147,9 @@ def read_bulk(
     while runs:
         first, last = runs.pop()
         table = None
-        if starts_object[first:last].all():
-            table = _read(view[offsets[first] : offsets[last]], schema)
+        run = view[offsets[first] : offsets[last]]
+        if starts_object[first:last].all() and (utf8_file or is_utf8(run)):
+            table = _read(run, schema)
         if table is not None and table.num_rows == last - first:
             line_no = pa.array(np.arange(first + 1, last + 1, dtype=np.int32))
             table = table.add_column(0, "line_no", line_no)

@@ -239,13 +239,22 @@ def _create_rejected(con: duckdb.DuckDBPyConnection, landed: LandedBatch) -> Non
     """Temp table ``rejected``: the batch's rejected lines in full (typed fields, reject reason,
     landed bytes and text), from the source's rules over view ``typed``."""
     source = landed.source
+    sql = load_sql("staging", source.name)
+    params = {}
+    if "$low_id" in sql:
+        # the batch's key range as constants: a join filter would do the same, but DuckDB
+        # cannot push join filters into Arrow scans (see _settings)
+        key = source.key[0]
+        low, high = con.execute(f"select min({key}), max({key}) from typed").fetchone()
+        params = {"low_id": low, "high_id": high}
     con.execute(
         f"""
         create or replace temp table checked as
         select row_id, reject_reason
-        from ({load_sql("staging", source.name)})
+        from ({sql})
         where reject_reason is not null
-        """
+        """,
+        params,
     )
     row_ids = np.asarray(
         con.execute("select row_id from checked").fetchnumpy()["row_id"], dtype=np.int64
@@ -372,11 +381,14 @@ def _settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     - ``build_side_probe_side`` off: the planner sees an Arrow scan as one row, so it would
       build hash tables on the batch's lines instead of the lookup side. The rules are written
       with the batch on the left of every join and lookups on the right, and stay that way.
+    - ``join_filter_pushdown`` off: DuckDB pushes a join's bloom filter into the scan of the
+      batch's Arrow tables, which PyArrow scans do not support (duckdb-python#463): a file
+      with a repeated key and a blank line then failed its whole source.
     """
     kept = con.execute(
         "select current_setting('preserve_insertion_order'), current_setting('disabled_optimizers')"
     ).fetchone()
-    disabled = ",".join(filter(None, [kept[1], "build_side_probe_side"]))
+    disabled = ",".join(filter(None, [kept[1], "build_side_probe_side", "join_filter_pushdown"]))
     con.execute("set preserve_insertion_order = false")
     con.execute(f"set disabled_optimizers = '{disabled}'")
     try:

@@ -11,15 +11,72 @@ Two ways in, with the same answers (tests/ingest/test_bulk.py compares them tabl
   string, its content. That answers as ``json_type`` and ``->>`` per field did, which parsed
   the line twice per field.
 - ``bulk_typed_sql``, for the lines Arrow's JSON reader typed in bulk (wealthgraph.ingest.bulk),
-  where only missing fields and uncastable dates remain to be found.
+  where only missing and empty fields and badly formatted dates remain to be found.
+
+The contract is enforced, not approximated: dates and timestamps have exactly one text form
+(``YYYY-MM-DD``, local ``YYYY-MM-DDTHH:MM:SS``; an offset, a ``Z``, slashes, a date for a
+timestamp are rejected, since a cast would silently drop the offset or invent midnight), an
+amount has at most its column's decimals (rounding would let 100000000.004 pass a limit of
+1e8), an id is never empty, and an object names each field once (which value is meant?).
 """
 
 from __future__ import annotations
 
+from wealthgraph.ingest.bulk import decimal_scale
 from wealthgraph.landing import Source
 
 # JSON whitespace that may come before the opening brace of an object
 _WHITESPACE = "' ' || chr(9) || chr(10) || chr(13)"
+# kind -> (strptime format, the form named in a reject reason, its length)
+_TEMPORAL = {
+    "DATE": ("%Y-%m-%d", "YYYY-MM-DD", 10),
+    "TIMESTAMP": ("%Y-%m-%dT%H:%M:%S", "YYYY-MM-DDTHH:MM:SS", 19),
+}
+
+
+def _cast(kind: str, value: str) -> str:
+    """SQL: the text ``value`` as ``kind``, null when it is not in the contract's form.
+
+    Dates and timestamps go through strptime with the one format (DuckDB's cast would also
+    take ``2026/10/28``, a date alone, or an offset it drops); the length check stops
+    strptime's one-digit months and two-digit years.
+    """
+    if kind == "VARCHAR":
+        return value
+    if kind in _TEMPORAL:
+        pattern, _, length = _TEMPORAL[kind]
+        parsed = f"try_strptime({value}, '{pattern}')" + ("::date" if kind == "DATE" else "")
+        return f"(case when length({value}) = {length} then {parsed} end)"
+    return f"try_cast({value} as {kind})"
+
+
+def _value_checks(source: Source, field: str, kind: str, value: str, cast: str) -> list[str]:
+    """SQL WHEN clauses for a value whose JSON kind is right: its form, scale and emptiness."""
+    checks = []
+    if kind in _TEMPORAL:
+        form = _TEMPORAL[kind][1]
+        checks.append(
+            f"when {value} is not null and {cast} is null "
+            f"then 'bad format: {field} = ' || left({value}, 80) || ' (expected {form})'"
+        )
+    elif (scale := decimal_scale(kind)) is not None:
+        checks.append(
+            f"when {value} is not null and {cast} is null "
+            f"then 'wrong type: {field} = ' || left({value}, 80)"
+        )
+        checks.append(
+            f"when try_cast({value} as DECIMAL(38, 18)) <> {cast} "
+            f"then 'too many decimals: {field} = ' || left({value}, 80) "
+            f"|| ' (at most {scale})'"
+        )
+    elif kind != "VARCHAR":
+        checks.append(
+            f"when {value} is not null and {cast} is null "
+            f"then 'wrong type: {field} = ' || left({value}, 80)"
+        )
+    elif field in source.required or field.endswith("_id"):
+        checks.append(f"when trim({value}) = '' then 'empty field: {field}'")
+    return checks
 
 
 def _kind_is_accepted(kind: str, text: str) -> str:
@@ -58,8 +115,8 @@ def typed_sql(source: Source, lines: str = "lines") -> str:
     with their terminating newline) and any bookkeeping columns (``partition_date``,
     ``file_name``, ``line_no``...), which pass through unchanged. ``problem`` is null when the
     line is valid JSON of the right shape; otherwise it says why not: bad encoding, not a JSON
-    object, a missing required field, or a field of the wrong type (the first one, in field
-    order).
+    object, a key given twice, a missing required field, or a field of the wrong type, form,
+    scale or empty (the first one, in field order).
     """
     struct = "{" + ", ".join(f'"{field}": "JSON"' for field in source.fields) + "}"
     texts, values, casts, checks = [], [], [], []
@@ -69,15 +126,15 @@ def typed_sql(source: Source, lines: str = "lines") -> str:
         texts.append(f'doc."{field}"::varchar as {text}')
         values.append(f"{_value(text)} as {value}")
         values.append(f'{_kind_is_accepted(kind, text)} as "kind_ok_{field}"')
-        cast = value if kind == "VARCHAR" else f"try_cast({value} as {kind})"
+        cast = _cast(kind, value)
         casts.append(f'{cast} as "{field}"')
         if field in source.required:
             checks.append(f"when {value} is null then 'missing field: {field}'")
-        bad_cast = "" if kind == "VARCHAR" else f" or {cast} is null"
         checks.append(
-            f'when {value} is not null and (not "kind_ok_{field}"{bad_cast}) '
+            f'when {value} is not null and not "kind_ok_{field}" '
             f"then 'wrong type: {field} = ' || left({value}, 80)"
         )
+        checks += _value_checks(source, field, kind, value, cast)
     text_list = ",\n        ".join(texts)
     value_list = ",\n        ".join(values)
     cast_list = ",\n    ".join(casts)
@@ -96,7 +153,11 @@ docs as (
         -- try: from_json raises on text that is not JSON
         case when prefix(ltrim(text, {_WHITESPACE}), '{{')
             then try(from_json(text, '{struct}')) end as doc,
-        doc is not null as is_object
+        doc is not null as is_object,
+        -- from_json keeps the first of two values for one key: which one the sender meant
+        -- is unknown, so such a line is rejected
+        case when is_object then len(list_distinct(json_keys(text))) < len(json_keys(text))
+            end as repeats_key
     from decoded
 ),
 texts as (
@@ -112,11 +173,12 @@ fields as (
     from texts
 )
 select
-    * exclude (text, doc, is_object, {helpers}),
+    * exclude (text, doc, is_object, repeats_key, {helpers}),
     {cast_list},
     case
         when text is null then 'bad encoding: line is not UTF-8'
         when not is_object then 'unparsable line: not a JSON object'
+        when repeats_key then 'duplicate key in JSON object'
         {check_list}
     end as problem
 from fields
@@ -127,25 +189,26 @@ def bulk_typed_sql(source: Source, rows: str) -> str:
     """A SELECT over ``rows`` (lines read by wealthgraph.ingest.bulk) giving what typed_sql
     gives for them: typed fields and ``problem``.
 
-    Arrow has already checked encoding, JSON syntax and every field's kind, so what is left is
-    a missing required field or a date or timestamp that does not cast, the first in field
-    order. ``rows`` has the bookkeeping columns and one column per field (strings for dates
-    and timestamps, doubles for decimals, which bulk kept only where the cast is exact).
+    Arrow has already checked encoding, JSON syntax, repeated keys and every field's kind, and
+    bulk kept only decimals of the column's scale, so what is left is a missing or empty field
+    or a date or timestamp not in the contract's form, the first in field order. ``rows`` has
+    the bookkeeping columns and one column per field (strings for dates and timestamps,
+    doubles for decimals).
     """
     casts, checks = [], []
     for field, kind in source.fields.items():
         column = f'"{field}"'
-        cast = (
-            column if kind in ("VARCHAR", "INTEGER", "BOOLEAN") else f"try_cast({column} as {kind})"
-        )
+        if kind in ("INTEGER", "BOOLEAN"):
+            cast = column
+        elif kind in _TEMPORAL or kind == "VARCHAR":
+            cast = _cast(kind, column)
+        else:
+            cast = f"try_cast({column} as {kind})"
         casts.append(f"{cast} as {column}")
         if field in source.required:
             checks.append(f"when {column} is null then 'missing field: {field}'")
-        if kind in ("DATE", "TIMESTAMP"):
-            checks.append(
-                f"when {column} is not null and {cast} is null "
-                f"then 'wrong type: {field} = ' || left({column}, 80)"
-            )
+        if kind in _TEMPORAL or kind == "VARCHAR":
+            checks += _value_checks(source, field, kind, column, cast)
     fields = ", ".join(f'"{field}"' for field in source.fields)
     cast_list = ",\n    ".join(casts)
     check_list = "\n        ".join(checks) or "when false then null"

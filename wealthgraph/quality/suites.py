@@ -29,7 +29,7 @@ MAX_AMOUNT = 100_000_000
 REASON_PATTERN = (
     r"^(?:bad encoding|unparsable line|missing field|wrong type|unknown|timestamp outside|"
     r"as_of outside|impossible|duplicate|target_id is|friend_id is|bad currency|maturity_date|"
-    r"on_sale_to)"
+    r"on_sale_to|bad format|too many decimals|empty field|superseded)"
 )
 
 _CUSTOMER = "(select customer_id from core.customers)"
