@@ -18,7 +18,7 @@ from pipelines.manager import assets as manager_assets
 from pipelines.marketing import assets as marketing_assets
 from pipelines.marts import assets as mart_assets
 from pipelines.partitions import landing_days
-from pipelines.quality.assets import ingest_audit, quarantine, recommendation_eval
+from pipelines.quality.assets import ingest_audit, landing_files, quarantine, recommendation_eval
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import build_resources
 from pipelines.serving.assets import published
@@ -31,6 +31,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     return dg.Definitions(
         assets=[
+            landing_files,
             *all_ingest_assets(landing_days),
             quarantine,
             ingest_audit,

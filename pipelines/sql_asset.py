@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.metadata import preview_metadata
+from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from wealthgraph.config import sql_params
 from wealthgraph.sql import build_table
@@ -33,9 +34,9 @@ def sql_asset(
         deps=[dg.AssetKey(d.split("/")) for d in deps],
         check_specs=check_specs,
     )
-    def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
-            as_of = latest_day(con)
+            as_of = latest_day(con, run_as_of(context))
             params = {"as_of": as_of, **sql_params()}
             rows = build_table(con, schema, name, params, by_as_of=by_as_of)
             preview = con.execute(f"select * from {schema}.{name} limit 5").pl()

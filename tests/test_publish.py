@@ -11,8 +11,9 @@ import duckdb
 import pytest
 
 from tests.conftest import SAMPLE
-from wealthgraph import publish
+from wealthgraph import cli, publish
 from wealthgraph.dictionary import render
+from wealthgraph.graph.ego import ego_graph
 from wealthgraph.publish import PUBLISHED, connect_current, current
 from wealthgraph.settings import ROOT
 
@@ -163,7 +164,7 @@ def test_readers_never_see_a_mixed_version(source, tmp_path):
         reader.join()
     assert errors == []
     assert len(seen) >= 2, "the readers saw only one version: the test proved nothing"
-    assert len([p for p in root.iterdir() if p.name.startswith("v")]) == publish.KEEP_VERSIONS
+    assert len([p for p in root.iterdir() if p.name.startswith("v")]) == publish.keep_versions()
 
 
 def test_an_optional_table_the_run_did_not_make_is_left_out(source, tmp_path):
@@ -196,3 +197,64 @@ def test_the_committed_data_dictionary_is_what_the_sample_publishes(published_co
         "`python -m wealthgraph.dictionary > docs/data_dictionary.md` after a run into a new "
         "WEALTHGRAPH_DB (a long-lived warehouse may keep older column types)"
     )
+
+
+# --- readers of the published copy ---------------------------------------------------------
+
+
+@pytest.fixture
+def reader_machine(sample_warehouse, tmp_path, monkeypatch) -> Path:
+    """WEALTHGRAPH_DB names a warehouse that does not exist, beside a copy of the sample's
+    current published version: all a reader has. Returns that warehouse path."""
+    database = tmp_path / "wh.duckdb"
+    version = current(sample_warehouse.published)
+    root = tmp_path / "wh.published"
+    shutil.copytree(version.path, root / version.version)
+    (root / "current").symlink_to(version.version)
+    monkeypatch.setenv("WEALTHGRAPH_DB", str(database))
+    return database
+
+
+def published_customer(root: Path, table: str) -> str:
+    con, _ = connect_current(root)
+    with con:
+        column = "src_id" if table == "graph.edges" else "customer_id"
+        return con.execute(f"select min({column}) from {table}").fetchone()[0]
+
+
+def test_wealth_report_reads_the_published_copy(reader_machine, tmp_path, capsys):
+    customer = published_customer(tmp_path / "wh.published", "marts.wealth_summary")
+    out = tmp_path / "page.html"
+    assert cli.main(["wealth-report", customer, str(out)]) == 0
+    assert f"Customer {customer}" in out.read_text(encoding="utf-8")
+    assert not reader_machine.exists()
+
+
+def test_wealth_report_names_an_unknown_customer_in_one_line(reader_machine, tmp_path, capsys):
+    out = tmp_path / "page.html"
+    assert cli.main(["wealth-report", "C9999999", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("no wealth summary for C9999999 in the published copy")
+    assert len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_wealth_report_without_a_published_copy_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("WEALTHGRAPH_DB", str(tmp_path / "wh.duckdb"))
+    out = tmp_path / "page.html"
+    assert cli.main(["wealth-report", "C0000001", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"nothing published under {tmp_path / 'wh.published'} yet: "
+        "run the pipeline (make run) first"
+    )
+    assert not out.exists()
+
+
+def test_ego_graph_reads_the_published_copy(reader_machine, sample_warehouse, tmp_path):
+    customer = published_customer(tmp_path / "wh.published", "graph.edges")
+    G = ego_graph(customer)
+    assert G.number_of_edges() > 0
+    assert not reader_machine.exists()
+    warehouse = ego_graph(customer, database=sample_warehouse.database)
+    assert sorted(G.edges(data="weight")) == sorted(warehouse.edges(data="weight"))

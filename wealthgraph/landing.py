@@ -10,6 +10,11 @@ be named by file and line number and never takes its neighbours down with it.
     <landing>/transactions/YYYY-MM-DD.jsonl.gz    account money movements of that day
 
 The field lists below are the contract; ``README.md`` documents them for people.
+
+A reference file may hold more than one line for a key: the feed re-sends the full state and
+appends corrections. Among the lines that pass every other rule, one wins per key by
+``CORRECTION_ORDER`` and the others are quarantined as superseded, so an invalid correction never
+hides a valid line and suitability uses a customer's latest risk assessment.
 """
 
 from __future__ import annotations
@@ -297,6 +302,18 @@ REFERENCE_SOURCES = (
 DAILY_SOURCES = (EVENTS, SNAPSHOTS, TRANSACTIONS)
 SOURCES = {s.name: s for s in (*REFERENCE_SOURCES, *DAILY_SOURCES)}
 PERSONAL_FIELDS = ("name", "phone", "id_number")
+
+# How a correction is recognised, per reference source: among the lines of a key that pass every
+# other rule, the one with the latest value of these fields wins (a line without a value loses
+# to one with), then the later line in the file. The others get the reject reason
+# "superseded: <key> by line N" (N: the winning line). Applied in sql/staging/<source>.sql.
+CORRECTION_ORDER: dict[str, tuple[str, ...]] = {
+    # a re-assessment wins wherever the feed puts it: suitability must use the latest one
+    "customers": ("risk_assessed_at",),
+    # no date says which line is newer: a re-sent file is the current state and corrections are
+    # appended, so the later line wins
+    **{source.name: () for source in REFERENCE_SOURCES if source.name != "customers"},
+}
 
 
 def source_path(landing: Path, source: Source, day: dt.date | None = None) -> Path:

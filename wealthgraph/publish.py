@@ -3,7 +3,8 @@
 Each publish writes a new version folder (a DuckDB file, Parquet files and a manifest) beside
 the previous ones, then points the ``current`` symlink at it with one atomic rename. A reader
 resolves ``current`` once and opens that version's file, so it sees one whole version however
-long it reads; a failed or interrupted publish leaves ``current`` on the last good version.
+long it reads; a failed or interrupted publish leaves ``current`` on the last good version,
+and the next publish clears what it left behind.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import duckdb
 import yaml
 
 from wealthgraph.landing import PERSONAL_FIELDS
-from wealthgraph.settings import ROOT
+from wealthgraph.settings import ROOT, env_number
 
 DICTIONARY = ROOT / "sql" / "dictionary.yml"
 DATABASE_NAME = "wealthgraph.duckdb"
 KEEP_VERSIONS = 3
+KEEP_VERSIONS_ENV = "WEALTHGRAPH_KEEP_VERSIONS"
 
 # the tables the API looks up by customer: published sorted by customer_id, so that one
 # customer's rows sit in one row group and a lookup reads one instead of many
@@ -72,6 +74,8 @@ PUBLISHED: dict[str, tuple[str, ...]] = {
     "core.branches": (),
     "core.groups": ("name",),
     "core.managers": ("name",),
+    # ids, relation and evidence counts: what wealthgraph.graph.ego reads
+    "graph.edges": (),
 }
 # published when the run made them: the evaluation needs a few weeks of history
 OPTIONAL = {"quality.recommendation_eval"}
@@ -131,10 +135,20 @@ def _describe(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) ->
             con.execute(f'comment on column pub.{table}."{column}" is {_quote(described[column])}')
 
 
-def publish(con: duckdb.DuckDBPyConnection, root: Path, keep: int = KEEP_VERSIONS) -> Published:
+def keep_versions() -> int:
+    """How many published versions to keep: ``WEALTHGRAPH_KEEP_VERSIONS`` (default 3)."""
+    return env_number(KEEP_VERSIONS_ENV, KEEP_VERSIONS, 1)
+
+
+def publish(con: duckdb.DuckDBPyConnection, root: Path, keep: int | None = None) -> Published:
     """Copy the contract tables from the warehouse ``con`` into a new version under ``root`` and
-    make it current. Raises before switching if a table is missing or carries personal data."""
+    make it current, keeping the newest ``keep`` versions (default: ``keep_versions()``).
+    Raises before switching if a table is missing or carries personal data."""
+    keep = keep_versions() if keep is None else keep
+    if keep < 1:
+        raise ValueError(f"keep at least the current version, not {keep}")
     root.mkdir(parents=True, exist_ok=True)
+    _prune_leftovers(root)
     published_at = dt.datetime.now(dt.UTC)
     version = published_at.strftime("v%Y%m%dT%H%M%S%fZ")
     staging = root / f".{version}.partial"
@@ -196,11 +210,24 @@ def _switch(root: Path, version: str) -> None:
 
 
 def _prune(root: Path, keep: int) -> None:
+    """Keep the current version and the newest others up to ``keep``; clear leftovers."""
+    _prune_leftovers(root)
     current = (root / "current").resolve().name
     versions = sorted(p for p in root.glob("v*") if p.is_dir() and p.name != current)
     for old in versions[: max(0, len(versions) - (keep - 1))]:
         # readers that already opened an old file keep reading it: unlinking does not close it
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _prune_leftovers(root: Path) -> None:
+    """Remove what an interrupted publish left: ``.v*.partial`` folders and ``.current.v*``
+    links. Only the one process that writes the warehouse publishes (DuckDB's single writer,
+    and ``wealthgraph run``/``publish`` take the run lock), so none of them is in use."""
+    for link in root.glob(".current.v*"):
+        if link.is_symlink():
+            link.unlink(missing_ok=True)
+    for partial in root.glob(".v*.partial"):
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def read_manifest(path: Path) -> Published:

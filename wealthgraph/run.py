@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
@@ -10,7 +11,8 @@ from wealthgraph.settings import ROOT, Settings
 
 
 def summary(settings: Settings) -> str:
-    """Row counts of every warehouse table, and what was quarantined."""
+    """Row counts of every warehouse table, what was quarantined, and every landing file the
+    run did not ingest, with its reason."""
     from wealthgraph.warehouse import connect
 
     con = connect(settings.database)
@@ -36,6 +38,15 @@ def summary(settings: Settings) -> str:
             from quality.quarantine group by all order by n desc limit 8
             """
         ).fetchall()
+        left = []
+        if con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'quality' "
+            "and table_name = 'landing_files'"
+        ).fetchone()[0]:
+            left = con.execute(
+                "select status, file_name, reason from quality.landing_files "
+                "where status <> 'ingest' order by status desc, file_name"
+            ).fetchall()
     finally:
         con.close()
     lines = [f"warehouse {settings.database}"]
@@ -44,6 +55,10 @@ def summary(settings: Settings) -> str:
         f"  ingest: {audit[0]:,} lines in = {audit[1]:,} accepted + {audit[2]:,} quarantined"
     )
     lines += [f"    quarantined {source}: {reason} x{n:,}" for source, reason, n in reasons]
+    lines += [
+        f"  {'WARNING: ' if status == 'refused' else ''}{status} {name}: {reason}"
+        for status, name, reason in left
+    ]
     return "\n".join(lines)
 
 
@@ -58,11 +73,18 @@ def _published_line(settings: Settings) -> str:
 
 
 def materialize_range(
-    settings: Settings, first: str | None = None, last: str | None = None, instance=None
+    settings: Settings,
+    first: str | None = None,
+    last: str | None = None,
+    instance=None,
+    as_of: dt.date | None = None,
 ):
-    """Run every asset for the landed days ``first`` .. ``last`` (default: all) in this process.
+    """Run every asset for the landed days ``first`` .. ``last`` in this process, as of the
+    run date ``as_of``.
 
-    One process and the in-process executor: DuckDB allows a single writer.
+    ``as_of`` defaults to the last complete landed day not in the future, ``last`` to the
+    last landed day up to ``as_of`` and ``first`` to the first landed day. One process and the
+    in-process executor: DuckDB allows a single writer.
     """
     import warnings
 
@@ -73,15 +95,18 @@ def materialize_range(
     )
 
     from pipelines.definitions import build_definitions
-    from pipelines.partitions import register_landed_days
+    from pipelines.partitions import AS_OF_TAG, register_landed_days
+    from wealthgraph.ingest.files import default_as_of
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     instance = instance or dg.DagsterInstance.ephemeral()
-    keys = register_landed_days(instance, settings.landing)
+    as_of = as_of or default_as_of(settings.landing)
+    keys = register_landed_days(instance, settings.landing, as_of) if as_of else []
     if not keys:
         raise SystemExit(
-            f"no daily landing files under {settings.landing} "
-            "(expected events/YYYY-MM-DD.jsonl.gz; set WEALTHGRAPH_DATA to a landing folder)"
+            f"no daily landing files to ingest under {settings.landing}"
+            + (f" up to {as_of}" if as_of else "")
+            + " (expected events/YYYY-MM-DD.jsonl.gz; set WEALTHGRAPH_DATA to a landing folder)"
         )
     first, last = first or keys[0], last or keys[-1]
     return (
@@ -89,38 +114,46 @@ def materialize_range(
         .resolve_job_def("main_job")
         .execute_in_process(
             instance=instance,
-            tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+            tags={
+                ASSET_PARTITION_RANGE_START_TAG: first,
+                ASSET_PARTITION_RANGE_END_TAG: last,
+                AS_OF_TAG: as_of.isoformat(),
+            },
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
             raise_on_error=False,
         )
     )
 
 
-def evaluate(settings: Settings, instance=None):
+def evaluate(settings: Settings, instance=None, as_of: dt.date | None = None):
     """Run the evaluation job (score the recommenders on a replayed cut-off, republish)."""
     import dagster as dg
 
     from pipelines.definitions import build_definitions
+    from pipelines.partitions import AS_OF_TAG
 
     return (
         build_definitions(settings)
         .resolve_job_def("evaluation_job")
         .execute_in_process(
             instance=instance or dg.DagsterInstance.ephemeral(),
+            tags={AS_OF_TAG: as_of.isoformat()} if as_of else None,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
             raise_on_error=False,
         )
     )
 
 
-def failed_checks(result) -> list[str]:
-    """``asset:check`` for every asset check that did not pass in a run result."""
+def failed_checks(result, severity: str = "ERROR") -> list[str]:
+    """``asset:check`` for every asset check of ``severity`` (ERROR: the ones that stop
+    what depends on them; WARN: the ones that only warn) that did not pass in a run result."""
     return [
         f"{e.asset_check_evaluation_data.asset_key.to_user_string()}:"
         f"{e.asset_check_evaluation_data.check_name}"
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
         and not e.asset_check_evaluation_data.passed
+        and e.asset_check_evaluation_data.severity.value == severity
     ]
 
 
@@ -136,23 +169,45 @@ def failures(result) -> list[str]:
     return messages
 
 
-def main(evaluation: bool = True) -> int:
-    """Run every asset over the full landed range, then (unless ``evaluation`` is off) the
-    weekly evaluation job; return a process exit code."""
+def main(evaluation: bool = True, as_of: dt.date | None = None) -> int:
+    """Run every asset over the landed days up to the run date ``as_of`` (default: the last
+    complete landed day not in the future), then (unless ``evaluation`` is off) the weekly
+    evaluation job; return a process exit code.
+
+    One run at a time per warehouse: a second one refuses at once (wealthgraph.locks).
+    """
+    from wealthgraph.locks import run_lock
+
+    settings = Settings.from_env()
+    with run_lock(settings.database):
+        return _main(settings, evaluation, as_of)
+
+
+def _main(settings: Settings, evaluation: bool, as_of: dt.date | None) -> int:
     import dagster as dg
+
+    from wealthgraph.ingest.files import default_as_of
 
     os.environ.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    settings = Settings.from_env()
-    print(f"wealthgraph: {settings.landing} -> {settings.database}", file=sys.stderr)
+    as_of = as_of or default_as_of(settings.landing)
+    if as_of is None:
+        print(
+            f"no complete landed day up to today under {settings.landing} "
+            "(expected events/YYYY-MM-DD.jsonl.gz; set WEALTHGRAPH_DATA to a landing folder)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"wealthgraph: {settings.landing} -> {settings.database}, as of {as_of}", file=sys.stderr)
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
     instance = dg.DagsterInstance.get()
     started = time.perf_counter()
-    results = [materialize_range(settings, instance=instance)]
+    results = [materialize_range(settings, instance=instance, as_of=as_of)]
     if evaluation and results[0].success:
-        results.append(evaluate(settings, instance=instance))
+        results.append(evaluate(settings, instance=instance, as_of=as_of))
     elapsed = time.perf_counter() - started
     failed = [check for result in results for check in failed_checks(result)]
+    warned = [check for result in results for check in failed_checks(result, "WARN")]
     for message in (m for result in results for m in failures(result)):
         print(f"step {message}", file=sys.stderr)
     success = all(result.success for result in results)
@@ -162,5 +217,6 @@ def main(evaluation: bool = True) -> int:
         f"run {'succeeded' if success else 'FAILED'} in {elapsed:.1f} s "
         f"({'with' if len(results) > 1 else 'without'} the evaluation job); "
         f"failed checks: {', '.join(failed) or 'none'}"
+        + (f"; warnings: {', '.join(warned)} (see above)" if warned else "")
     )
     return 0 if success and not failed else 1

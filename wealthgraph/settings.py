@@ -5,8 +5,27 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
+N = TypeVar("N", int, float)
+
+
+def env_number(name: str, default: N, minimum: N, unit: str = "") -> N:
+    """The number in environment variable ``name`` (``default`` when unset or blank), of the
+    default's type and at least ``minimum``; a ValueError naming the variable otherwise."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    kind = type(default)
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not minimum <= value < float("inf"):
+        what = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {what}{unit} >= {minimum}, not {text!r}")
+    return value
 
 
 @dataclass(frozen=True)

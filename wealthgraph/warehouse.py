@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -11,6 +14,8 @@ import polars as pl
 
 from wealthgraph import landing
 from wealthgraph.landing import Source
+from wealthgraph.locks import WarehouseLockedError
+from wealthgraph.settings import env_number
 
 SCHEMAS = ("raw", "staging", "core", "quality", "graph", "features", "recommend", "marts")
 # bookkeeping columns every raw and staging row carries, so a bad row can be found in its file
@@ -30,16 +35,112 @@ def memory_limit() -> str:
     return f"{machine // 3 // 2**20}MB"
 
 
+LOCK_WAIT_ENV = "WEALTHGRAPH_LOCK_WAIT"
+LOCK_WAIT_SECONDS = 120.0
+# DuckDB: 'Could not set lock on file "...": Conflicting lock is held in <program> (PID n)'
+_LOCK_CONFLICT = re.compile(r"Could not set lock on file")
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+def lock_wait() -> float:
+    """How long to wait for another process's lock on the warehouse file, in seconds:
+    ``WEALTHGRAPH_LOCK_WAIT`` (default 120; 0 = fail at once)."""
+    return env_number(LOCK_WAIT_ENV, LOCK_WAIT_SECONDS, 0.0, unit=" of seconds")
+
+
 def connect(database: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, creating its folder and schemas when writable."""
+    """Open the warehouse, creating its folder and schemas when writable.
+
+    If another process holds the file (an analyst's connection, or a run writing it), wait up
+    to ``lock_wait()`` seconds for it, then raise WarehouseLockedError.
+    """
     if not read_only and str(database) != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(
-        str(database), read_only=read_only, config={"memory_limit": memory_limit()}
-    )
+    con = _open(database, read_only)
     if not read_only:
         ensure_schemas(con)
     return con
+
+
+def _open(database: Path | str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    config = {"memory_limit": memory_limit()}
+    try:
+        return duckdb.connect(str(database), read_only=read_only, config=config)
+    except duckdb.IOException as error:
+        if not _LOCK_CONFLICT.search(str(error)):
+            raise
+        holder = _holder_pid(error)
+    return _wait_and_open(database, read_only, config, holder)
+
+
+def _wait_and_open(
+    database: Path | str, read_only: bool, config: dict, holder: int | None
+) -> duckdb.DuckDBPyConnection:
+    """Retry, with growing pauses, until the other process lets go or the wait is over."""
+    wait = lock_wait()
+    if wait == 0:
+        raise WarehouseLockedError(
+            _still_locked(database, read_only, holder, f"({LOCK_WAIT_ENV}=0: not waiting)")
+        )
+    if holder == os.getpid():  # waiting for ourselves would never end
+        raise WarehouseLockedError(
+            _still_locked(database, read_only, holder, "(this process: not waiting)")
+        )
+    who = f"PID {holder}, " if holder else ""
+    example = "a pipeline run" if read_only else "an analyst's connection"
+    print(
+        f"warehouse {database} is locked by another process ({who}e.g. {example}); "
+        f"waiting up to {wait:g} s ({LOCK_WAIT_ENV})",
+        file=sys.stderr,
+        flush=True,
+    )
+    started = time.monotonic()
+    pause = 0.5
+    while True:
+        time.sleep(max(0.0, min(pause, started + wait - time.monotonic())))
+        pause = min(pause * 2, 2.0)
+        try:
+            con = duckdb.connect(str(database), read_only=read_only, config=config)
+        except duckdb.IOException as error:
+            if not _LOCK_CONFLICT.search(str(error)):
+                raise
+            holder = _holder_pid(error) or holder
+            if time.monotonic() - started >= wait:
+                # not chained: the step's root cause should be this line, not DuckDB's
+                raise WarehouseLockedError(
+                    _still_locked(database, read_only, holder, f"after {wait:g} s")
+                ) from None
+            continue
+        print(
+            f"warehouse free again after {time.monotonic() - started:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        return con
+
+
+def _holder_pid(error: duckdb.IOException) -> int | None:
+    match = _LOCK_HOLDER.search(str(error))
+    return int(match.group(1)) if match else None
+
+
+def _still_locked(database: Path | str, read_only: bool, holder: int | None, after: str) -> str:
+    """One line: who holds the warehouse, and what to do about it."""
+    from wealthgraph.publish import DATABASE_NAME
+
+    database = Path(database)
+    # where Settings.published puts the copy readers should open instead
+    published = database.parent / f"{database.stem}.published" / "current" / DATABASE_NAME
+    by = f"PID {holder}" if holder else "another process"
+    if read_only:
+        return (
+            f"warehouse {database} is still being written by {by} {after}: open the published "
+            f"copy instead ({published}) or raise {LOCK_WAIT_ENV}"
+        )
+    return (
+        f"warehouse {database} is still locked by {by} {after}: close that connection "
+        f"(readers should open the published copy: {published}) or raise {LOCK_WAIT_ENV}"
+    )
 
 
 def _columns(columns: dict[str, str]) -> str:
@@ -86,19 +187,25 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("vocabulary")
 
 
-def latest_day(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The as-of date of derived tables: the last day with accepted events, or with snapshots
-    or transactions for sources that have no app events (a bank's own records)."""
+def latest_day(con: duckdb.DuckDBPyConnection, until: dt.date | None = None) -> dt.date:
+    """The as-of date of derived tables: the last day up to the run date ``until`` with
+    accepted events, or with snapshots or transactions for sources that have no app events (a
+    bank's own records).
+
+    ``until`` is the run date its launcher chose (pipelines.partitions.run_as_of); rows after
+    it (a day ingested by an earlier run with a later date) never move the tables forward.
+    """
     day = con.execute(
         """
         select coalesce(
-            (select max(partition_date) from core.events),
+            (select max(partition_date) from core.events where partition_date <= $until),
             greatest(
-                (select max(partition_date) from core.snapshots),
-                (select max(partition_date) from core.transactions)
+                (select max(partition_date) from core.snapshots where partition_date <= $until),
+                (select max(partition_date) from core.transactions where partition_date <= $until)
             )
         )
-        """
+        """,
+        {"until": until or dt.date.max},
     ).fetchone()[0]
     if day is None:
         raise RuntimeError("no events, snapshots or transactions ingested yet: nothing to build")

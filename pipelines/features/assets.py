@@ -6,6 +6,7 @@ import polars as pl
 from features.behaviour import period_behaviour
 from features.engagement import engagement as engagement_features
 from pipelines.metadata import preview_metadata
+from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
 from wealthgraph.warehouse import latest_day, write_slice
@@ -49,10 +50,10 @@ def _daily(con) -> pl.LazyFrame:
     group_name="features",
     deps=[user_daily_activity.key, dg.AssetKey(["core", "customers"])],
 )
-def engagement(warehouse: Warehouse) -> dg.MaterializeResult:
+def engagement(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Per customer: first/last seen, active days 7/30/90, recency-frequency, lifecycle stage."""
     with warehouse.get_connection() as con:
-        as_of = latest_day(con)
+        as_of = latest_day(con, run_as_of(context))
         customers = con.execute("select customer_id, registered_at from core.customers").pl()
         frame = engagement_features(_daily(con), customers.lazy(), as_of)
         rows = write_slice(con, "features.engagement", frame, as_of)
@@ -63,10 +64,10 @@ def engagement(warehouse: Warehouse) -> dg.MaterializeResult:
 
 
 @dg.asset(key_prefix="features", group_name="features", deps=[user_daily_activity.key])
-def behaviour(warehouse: Warehouse) -> dg.MaterializeResult:
+def behaviour(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Per customer: activity over the 30 days to the as-of date, the 30 before, and the change."""
     with warehouse.get_connection() as con:
-        as_of = latest_day(con)
+        as_of = latest_day(con, run_as_of(context))
         frame = period_behaviour(_daily(con), as_of, days=30)
         rows = write_slice(con, "features.behaviour", frame, as_of)
     return dg.MaterializeResult(metadata={"rows": rows, "as_of": str(as_of)})

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.metadata import preview_metadata
+from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
 from wealthgraph.config import GRAPH
@@ -76,10 +77,10 @@ def _customer_edges(con):
 
 
 @dg.asset(key_prefix="graph", group_name="graph", deps=[edges.key])
-def node_metrics(warehouse: Warehouse) -> dg.MaterializeResult:
+def node_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Per customer in the graph: degree, weighted degree, PageRank, community, clustering."""
     with warehouse.get_connection() as con:
-        as_of = latest_day(con)
+        as_of = latest_day(con, run_as_of(context))
         frame = compute_node_metrics(
             _customer_edges(con), seed=GRAPH.louvain_seed, resolution=GRAPH.louvain_resolution
         )
@@ -103,10 +104,12 @@ communities = sql_asset(
 
 
 @dg.asset(key_prefix="graph", group_name="graph", deps=[edges.key, memberships.key])
-def people_you_may_know(warehouse: Warehouse) -> dg.MaterializeResult:
+def people_you_may_know(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> dg.MaterializeResult:
     """Per customer: top friend suggestions (friends of friends, shared groups) with the reason."""
     with warehouse.get_connection() as con:
-        as_of = latest_day(con)
+        as_of = latest_day(con, run_as_of(context))
         friends = con.execute(
             """
             select src_id, dst_id, tie_strength as weight

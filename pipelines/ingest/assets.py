@@ -8,12 +8,15 @@ Expectations suites as asset checks.
 
 import datetime as dt
 import warnings
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.metadata import preview_metadata
+from pipelines.partitions import run_as_of
 from pipelines.resources import LandingFolder, Warehouse
 from wealthgraph import ingest, landing
+from wealthgraph.ingest.files import SurveyedFile, day_plan, default_as_of, survey_reference
 from wealthgraph.landing import Source
 from wealthgraph.quality.suites import CHECKS
 
@@ -44,13 +47,24 @@ DESCRIPTIONS = {
 
 
 def _batches(
-    context: dg.AssetExecutionContext, source: Source, landing_root
-) -> list[list[dt.date] | None]:
-    """The run's days in batches of bounded size; one None batch for a reference source."""
+    context: dg.AssetExecutionContext, source: Source, landing_root: Path
+) -> tuple[list[list[dt.date] | None], list[SurveyedFile]]:
+    """The run's days to write, in batches of bounded size (one None batch for a reference
+    source), and the files of the run left alone, each with its reason.
+
+    A day is written when its file is to be ingested or the day is declared empty; a day
+    whose file is refused, held back or absent keeps the rows it has.
+    """
     if not source.daily:
-        return [None]
+        [surveyed] = [f for f in survey_reference(landing_root) if f.source == source.name]
+        return ([None], []) if surveyed.status == "ingest" else ([], [surveyed])
+    as_of = run_as_of(context) or default_as_of(landing_root) or dt.date.min
     days = [dt.date.fromisoformat(key) for key in context.partition_keys]
-    return list(ingest.batches(landing_root, source, days))
+    ingest_days, empty_days, left = day_plan(landing_root, source, days, as_of)
+    batches: list[list[dt.date] | None] = list(ingest.batches(landing_root, source, ingest_days))
+    if empty_days:
+        batches.append(empty_days)
+    return batches, left
 
 
 def _check(
@@ -107,6 +121,7 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
             keys["raw"],
             description=DESCRIPTIONS["raw"].format(folder=source.folder, s=daily, name=name),
             group_name="ingest",
+            deps=[dg.AssetKey(["quality", "landing_files"])],
         ),
         dg.AssetSpec(
             keys["staging"],
@@ -145,7 +160,9 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
     def source_layers(
         context: dg.AssetExecutionContext, warehouse: Warehouse, landing_folder: LandingFolder
     ):
-        batches = _batches(context, source, landing_folder.root)
+        batches, left = _batches(context, source, landing_folder.root)
+        for surveyed in left:
+            context.log.warning(f"not ingested: {surveyed.message}")
         files: list[ingest.FileCounts] = []
         with warehouse.get_connection() as con:
             for landed in ingest.ingest_batches(con, source, landing_folder.root, batches):
@@ -162,8 +179,8 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
                 _check("core", con, source, batches, True),
             ]
             days = [d for b in batches if b for d in b]
-            where = "partition_date between ? and ?" if source.daily else "true"
-            params = [min(days), max(days)] if source.daily else []
+            where = "partition_date between ? and ?" if source.daily and days else "true"
+            params = [min(days), max(days)] if source.daily and days else []
             reasons = con.execute(
                 f"""
                 select regexp_extract(reject_reason, '^[^:]*') as reason, count(*) as n

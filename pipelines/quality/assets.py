@@ -9,15 +9,80 @@ import duckdb
 import polars as pl
 
 from pipelines.metadata import preview_metadata
+from pipelines.partitions import run_as_of
 from pipelines.replay import replay_at
-from pipelines.resources import Warehouse
+from pipelines.resources import LandingFolder, Warehouse
 from wealthgraph import landing
 from wealthgraph.config import RECOMMEND
+from wealthgraph.ingest.files import default_as_of, survey
 from wealthgraph.recommend import evaluate
 from wealthgraph.sql import load_sql
 from wealthgraph.warehouse import latest_day, write_slice
 
 _INGESTED = [dg.AssetKey(["core", name]) for name in landing.SOURCES]
+
+
+@dg.asset(
+    key_prefix="quality",
+    group_name="quality",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_file_refused",
+            asset=dg.AssetKey(["quality", "landing_files"]),
+            blocking=False,
+            description="Every landing file was ingested, declared empty or is held for a later "
+            "run date; a refused file is named with its reason.",
+        )
+    ],
+)
+def landing_files(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, landing_folder: LandingFolder
+) -> dg.MaterializeResult:
+    """Every entry of the landing folders and what the run does with it: ingest, empty, held
+    or refused, with the reason."""
+    root = landing_folder.root
+    as_of = run_as_of(context) or default_as_of(root) or dt.date.min
+    surveyed = pl.DataFrame(
+        [vars(f) for f in survey(root, as_of)],
+        schema={
+            "source": pl.String,
+            "file_name": pl.String,
+            "day": pl.Date,
+            "size": pl.Int64,
+            "status": pl.String,
+            "reason": pl.String,
+        },
+        orient="row",
+    ).with_columns(run_as_of=pl.lit(as_of))
+    with warehouse.get_connection() as con:
+        write_slice(con, "quality.landing_files", surveyed, None)
+    left = surveyed.filter(pl.col("status") != "ingest")
+    refused = left.filter(pl.col("status") == "refused")
+    for row in left.iter_rows(named=True):
+        log = context.log.warning if row["status"] == "refused" else context.log.info
+        log(f"{row['file_name']}: {row['status']}: {row['reason']}")
+    return dg.MaterializeResult(
+        metadata={
+            "files": surveyed.height,
+            "by_status": preview_metadata(surveyed.group_by("status").len().sort("status")),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="no_file_refused",
+                passed=refused.is_empty(),
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "refused": dg.MetadataValue.md(
+                        "\n".join(
+                            f"- {f}: {r}"
+                            for f, r in refused.select("file_name", "reason").iter_rows()
+                        )
+                        or "none"
+                    )
+                },
+            )
+        ],
+    )
 
 
 @dg.asset(key_prefix="quality", group_name="quality", deps=_INGESTED)
@@ -94,10 +159,12 @@ def ingest_audit(warehouse: Warehouse) -> dg.MaterializeResult:
     group_name="quality",
     deps=[dg.AssetKey(["marts", "recommendations"])],
 )
-def recommendation_eval(warehouse: Warehouse) -> dg.MaterializeResult:
+def recommendation_eval(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> dg.MaterializeResult:
     """Time-split offline metrics of the recommenders beside popularity and plain ALS."""
     with warehouse.get_connection() as con:
-        as_of = latest_day(con)
+        as_of = latest_day(con, run_as_of(context))
         cutoff = as_of - dt.timedelta(days=RECOMMEND.eval_test_days)
         first = con.execute("select min(partition_date) from core.events").fetchone()[0]
         if first is None or cutoff < first + dt.timedelta(days=RECOMMEND.eval_test_days):

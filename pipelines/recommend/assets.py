@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.metadata import preview_metadata
+from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
 from wealthgraph.recommend import products as product_recommender
@@ -31,10 +32,10 @@ product_interactions = sql_asset(
         dg.AssetKey(["core", "products"]),
     ],
 )
-def products(warehouse: Warehouse) -> dg.MaterializeResult:
+def products(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Per customer: suitable wealth products from the social blend (ALS, ties, co-holding)."""
     with warehouse.get_connection() as con:
-        as_of = latest_day(con)
+        as_of = latest_day(con, run_as_of(context))
         inputs = product_recommender.load_inputs(con, as_of)
         frame = product_recommender.recommend(product_recommender.fit(inputs))
         rows = write_slice(con, "recommend.products", frame.with_columns(as_of=as_of), None)

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.metadata import preview_metadata
+from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
 from wealthgraph.warehouse import latest_day, write_slice
@@ -91,10 +92,10 @@ wealth_summary = sql_asset(
 
 
 @dg.asset(key_prefix="marts", group_name="marts", deps=[wealth_summary.key])
-def wealth_advice(warehouse: Warehouse) -> dg.MaterializeResult:
+def wealth_advice(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Per customer, date and rule: passed, a message the customer understands, value, threshold."""
     with warehouse.get_connection() as con:
-        as_of = latest_day(con)
+        as_of = latest_day(con, run_as_of(context))
         summary = con.execute("select * from marts.wealth_summary where as_of = ?", [as_of]).pl()
         advice = advise(summary).drop("as_of")
         rows = write_slice(con, "marts.wealth_advice", advice, as_of)

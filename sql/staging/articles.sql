@@ -1,19 +1,34 @@
 -- staging.articles: every line of reference/articles, typed, with the first reason it is
 -- rejected (null = accepted).
 with checked as (
+    -- every rule but the correction order
     select
-        typed.*,
-        row_number() over (partition by typed.article_id order by typed.line_no) as copy_no
+        typed.* exclude (problem),
+        coalesce(problem, case
+            when author_manager_id not in (select manager_id from core.managers)
+                then 'unknown author_manager_id: ' || author_manager_id
+            when product_id not in (select product_id from core.products)
+                then 'unknown product_id: ' || product_id
+        end) as reason
     from typed
+),
+
+winners as (
+    -- ids with more than one valid line, and the line that wins: the later one
+    -- (wealthgraph.landing.CORRECTION_ORDER)
+    select
+        article_id,
+        max(line_no) as winner
+    from checked
+    where reason is null
+    group by article_id
+    having count(*) > 1
 )
 
 select
-    checked.* exclude (problem, copy_no),
-    coalesce(problem, case
-        when author_manager_id not in (select manager_id from core.managers)
-            then 'unknown author_manager_id: ' || author_manager_id
-        when product_id not in (select product_id from core.products)
-            then 'unknown product_id: ' || product_id
-        when copy_no > 1 then 'duplicate article_id: ' || article_id
+    checked.* exclude (reason),
+    coalesce(reason, case
+        when line_no <> winner then 'superseded: ' || article_id || ' by line ' || winner
     end) as reject_reason
 from checked
+left join winners using (article_id)

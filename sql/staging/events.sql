@@ -1,10 +1,22 @@
 -- staging.events: every line of one batch of days' events files, typed, with the first reason
 -- it is rejected (null = accepted). `typed` holds the batch's lines parsed by
 -- wealthgraph.ingest.parse, one row per line, `row_id` naming it.
-with repeated as (
-    -- event ids seen more than once in the batch: only their lines need numbering
-    select event_id
+with candidates as (
+    -- copies are counted among lines that are well formed and inside their day: a copy landed
+    -- in another day's file is rejected for that, and must not take the original down too
+    select
+        row_id,
+        event_id,
+        partition_date,
+        line_no
     from typed
+    where problem is null and ts::date = partition_date
+),
+
+repeated as (
+    -- ids seen more than once in the batch: only their lines need numbering
+    select event_id
+    from candidates
     group by event_id
     having count(*) > 1
 ),
@@ -13,7 +25,7 @@ copies as (
     select
         row_id,
         row_number() over (partition by event_id order by partition_date, line_no) as copy_no
-    from typed
+    from candidates
     where event_id in (select event_id from repeated)
 ),
 

@@ -1,11 +1,23 @@
 -- staging.snapshots: every line of one batch of days' account-balance files, typed, with the
 -- first reason it is rejected (null = accepted).
-with repeated as (
+with candidates as (
+    -- copies are counted among lines that are well formed and inside their day: a copy landed
+    -- in another day's file is rejected for that, and must not take the original down too
+    select
+        row_id,
+        partition_date,
+        account_id,
+        line_no
+    from typed
+    where problem is null and as_of = partition_date
+),
+
+repeated as (
     -- accounts seen more than once on a day: only their lines need numbering
     select
         partition_date,
         account_id
-    from typed
+    from candidates
     group by all
     having count(*) > 1
 ),
@@ -14,7 +26,7 @@ copies as (
     select
         row_id,
         row_number() over (partition by partition_date, account_id order by line_no) as copy_no
-    from typed
+    from candidates
     semi join repeated using (partition_date, account_id)
 ),
 

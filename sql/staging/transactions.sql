@@ -1,9 +1,21 @@
 -- staging.transactions: every line of one batch of days' transactions files, typed, with the
 -- first reason it is rejected (null = accepted).
-with repeated as (
+with candidates as (
+    -- copies are counted among lines that are well formed and inside their day: a copy landed
+    -- in another day's file is rejected for that, and must not take the original down too
+    select
+        row_id,
+        txn_id,
+        partition_date,
+        line_no
+    from typed
+    where problem is null and ts::date = partition_date
+),
+
+repeated as (
     -- ids seen more than once in the batch: only their lines need numbering
     select txn_id
-    from typed
+    from candidates
     group by txn_id
     having count(*) > 1
 ),
@@ -12,7 +24,7 @@ copies as (
     select
         row_id,
         row_number() over (partition by txn_id order by partition_date, line_no) as copy_no
-    from typed
+    from candidates
     where txn_id in (select txn_id from repeated)
 ),
 

@@ -8,6 +8,7 @@ import dagster as dg
 
 from pipelines.automation import landing_files_sensor
 from pipelines.definitions import build_definitions
+from pipelines.partitions import AS_OF_TAG
 from pipelines.resources import LandingFolder
 from wealthgraph import landing
 
@@ -45,3 +46,14 @@ def test_sensor_requests_each_new_day_once(one_day_landing):
     events.with_name(f"{new_day.isoformat()}.jsonl.gz").write_bytes(events.read_bytes())
     later = landing_files_sensor(dg.build_sensor_context(cursor=first.cursor, resources=resources))
     assert [r.partition_key for r in later.run_requests] == [new_day.isoformat()]
+
+
+def test_sensor_leaves_future_and_misnamed_files_alone(one_day_landing):
+    root, day = one_day_landing
+    events = landing.source_path(root, landing.EVENTS, day)
+    events.with_name("2099-01-01.jsonl.gz").write_bytes(events.read_bytes())
+    events.with_name(f"{day.isoformat()}.json.gz").write_bytes(events.read_bytes())
+    resources = {"landing_folder": LandingFolder(path=str(root))}
+    requested = landing_files_sensor(dg.build_sensor_context(resources=resources))
+    assert [r.partition_key for r in requested.run_requests] == [day.isoformat()]
+    assert requested.run_requests[0].tags[AS_OF_TAG] == day.isoformat()

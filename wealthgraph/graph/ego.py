@@ -1,4 +1,4 @@
-"""Load a customer's ego graph from the warehouse as a networkx graph, in one call."""
+"""Load a customer's ego graph from the published copy as a networkx graph, in one call."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import networkx as nx
 
 from wealthgraph.graph.api import to_networkx
+from wealthgraph.publish import current
 from wealthgraph.settings import Settings
 
 EDGE_ATTRIBUTES = (
@@ -27,9 +28,14 @@ EDGE_ATTRIBUTES = (
 def ego_graph(customer_id: str, radius: int = 1, database: Path | str | None = None) -> nx.Graph:
     """The customer's neighbourhood within ``radius`` hops in ``graph.edges`` (read-only).
 
+    ``database`` defaults to the current published version (WEALTHGRAPH_DB's
+    ``.published/current``), never the file the pipeline writes; pass a path to read another
+    DuckDB file with a ``graph.edges`` table.
+
     Edge attributes carry the evidence (relation, messages, transfers, shared groups) and
     ``weight`` the tie strength. Only the neighbourhood is read, so it stays fast on a graph
-    of millions of edges. Raises KeyError for a customer with no edges.
+    of millions of edges. Raises KeyError for a customer with no edges, FileNotFoundError
+    when nothing is published yet and LookupError when ``database`` has no ``graph.edges``.
 
     Examples
     --------
@@ -38,9 +44,15 @@ def ego_graph(customer_id: str, radius: int = 1, database: Path | str | None = N
     """
     import duckdb
 
-    database = database or Settings.from_env().database
+    database = database or current(Settings.from_env().published).database
     con = duckdb.connect(str(database), read_only=True)
     try:
+        if not con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'graph' "
+            "and table_name = 'edges'"
+        ).fetchone()[0]:
+            # versions published before graph.edges joined the published tables
+            raise LookupError(f"no graph.edges in {database}: publish again (wealthgraph publish)")
         con.execute("create temp table ring as select ?::varchar as node_id", [customer_id])
         for _ in range(radius):
             con.execute(

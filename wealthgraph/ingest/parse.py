@@ -157,7 +157,12 @@ docs as (
         -- from_json keeps the first of two values for one key: which one the sender meant
         -- is unknown, so such a line is rejected
         case when is_object then len(list_distinct(json_keys(text))) < len(json_keys(text))
-            end as repeats_key
+            end as repeats_key,
+        -- DuckDB's parser also takes a trailing comma and NaN or Infinity, which JSON does
+        -- not: outside string literals (blanked first) neither may appear
+        case when is_object then regexp_matches(
+            regexp_replace(text, '"(\\\\.|[^"\\\\])*"', '""', 'g'), ',\\s*[}}\\]]|(?i)nan|inf'
+        ) end as lenient
     from decoded
 ),
 texts as (
@@ -173,11 +178,12 @@ fields as (
     from texts
 )
 select
-    * exclude (text, doc, is_object, repeats_key, {helpers}),
+    * exclude (text, doc, is_object, repeats_key, lenient, {helpers}),
     {cast_list},
     case
         when text is null then 'bad encoding: line is not UTF-8'
         when not is_object then 'unparsable line: not a JSON object'
+        when lenient then 'unparsable line: not strict JSON (a trailing comma, NaN or Infinity)'
         when repeats_key then 'duplicate key in JSON object'
         {check_list}
     end as problem

@@ -126,10 +126,12 @@ caption {{ text-align: left; font-weight: bold; }}
 
 
 def write_report(database: Path | str, customer_id: str, out: Path) -> Path:
-    """Render the customer's page from the warehouse file into ``out``."""
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        out.write_text(render(con, customer_id), encoding="utf-8")
-    finally:
-        con.close()
+    """Render the customer's page into ``out`` from ``database``: a published version's file
+    (``publish.current(root).database``), never the warehouse the pipeline writes.
+
+    Raises KeyError for a customer with no summary row, before ``out`` is written.
+    """
+    with duckdb.connect(str(database), read_only=True) as con:
+        page = render(con, customer_id)
+    out.write_text(page, encoding="utf-8")
     return out
