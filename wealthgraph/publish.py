@@ -69,6 +69,7 @@ PUBLISHED: dict[str, tuple[str, ...]] = {
     },
     "quality.recommendation_eval": (),
     "quality.ingest_audit": (),
+    "quality.landing_files": (),
     "core.products": (),
     "core.articles": (),
     "core.branches": (),

@@ -80,6 +80,10 @@ def parse(*lines: bytes) -> list[tuple]:
         ),
         (b'{"thing_id": "", "at": "2026-10-01T08:00:00"}', "empty field: thing_id"),
         (b'{"thing_id": "  ", "at": "2026-10-01T08:00:00"}', "empty field: thing_id"),
+        (
+            b'{"thing_id": " a", "at": "2026-10-01T08:00:00"}',
+            'bad format: thing_id = " a" (starts with a blank)',
+        ),
         *(
             (
                 b'{"thing_id": "a", "at": "' + at + b'"}',

@@ -75,7 +75,13 @@ def _value_checks(source: Source, field: str, kind: str, value: str, cast: str) 
             f"then 'wrong type: {field} = ' || left({value}, 80)"
         )
     elif field in source.required or field.endswith("_id"):
-        checks.append(f"when trim({value}) = '' then 'empty field: {field}'")
+        # below '!': empty or led by a blank (one comparison per row; the reason is worked out
+        # only for the lines it catches)
+        checks.append(
+            f"when {value} < '!' then case when trim({value}) = '' then 'empty field: {field}' "
+            f"else 'bad format: {field} = \"' || left({value}, 80) || '\" (starts with a blank)' "
+            "end"
+        )
     return checks
 
 
