@@ -37,7 +37,12 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 # stage -> asset keys ("schema/table") or whole groups ("group:<name>"), in dependency order
 STAGES: dict[str, list[str]] = {
-    "ingest": ["group:ingest", "quality/quarantine", "quality/ingest_audit"],
+    "ingest": [
+        "quality/landing_files",
+        "group:ingest",
+        "quality/quarantine",
+        "quality/ingest_audit",
+    ],
     "features": ["group:features"],
     "graph": ["group:graph"],
     "wealth": ["marts/wealth_history", "marts/wealth_summary", "marts/wealth_advice"],

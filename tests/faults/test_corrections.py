@@ -4,42 +4,23 @@ Real feeds correct a reference line by sending it again; for customers the lates
 ``risk_assessed_at`` wins (``wealthgraph.landing.CORRECTION_ORDER``). When the first line won
 instead, a customer re-assessed from C5 down to C1 kept being offered R4/R5 products: a
 suitability breach.
+
+The corrections are landed with the line faults of test_lines (conftest's ``dirty``), so one
+run serves both; customers also holds a bad-encoding line and a blank line after them.
 """
 
 from __future__ import annotations
 
-import json
-
-from tests.faults.conftest import Site
-from wealthgraph import landing
+from tests.faults.conftest import Dirty
 
 
 def test_a_later_risk_assessment_wins_and_no_unsuitable_product_is_recommended(
-    site: Site,
+    dirty: Dirty,
 ) -> None:
-    customers_file = landing.source_path(site.landing, landing.CUSTOMERS)
-    lines = site.read_lines(customers_file)
-    # the run's as-of date is its last landed day; a correction dated then is known to it
-    as_of = landing.landed_days(site.landing, landing.EVENTS)[-1].isoformat()
-    # every C5 customer assessed before as_of is re-assessed C1 today: in a normal run of the
-    # sample several of them are recommended R4/R5 products, and a single run cannot tell in
-    # advance which, so all of them are corrected
-    corrected = {
-        row["customer_id"]: line_no
-        for line_no, row in enumerate(map(json.loads, lines), start=1)
-        if row["risk_tolerance"] == "C5" and row["risk_assessed_at"] < as_of
-    }
+    site, planted = dirty.site, dirty.corrections
+    corrected, correction_line = planted.corrected, planted.correction_line
     assert len(corrected) >= 20, "the sample should have C5 customers assessed before as_of"
-    corrections = [
-        {**json.loads(lines[line_no - 1]), "risk_tolerance": "C1", "risk_assessed_at": as_of}
-        for line_no in corrected.values()
-    ]
-    site.write_lines(customers_file, lines + [json.dumps(row).encode() for row in corrections])
-    correction_line = {
-        row["customer_id"]: len(lines) + n for n, row in enumerate(corrections, start=1)
-    }
-
-    result = site.run()
+    result = dirty.result
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
 
     core = dict(
@@ -51,16 +32,22 @@ def test_a_later_risk_assessment_wins_and_no_unsuitable_product_is_recommended(
     )
     assert core == dict.fromkeys(corrected, "C1")
     assert site.query("select count(*), count(distinct customer_id) from core.customers") == [
-        (len(lines), len(lines))
+        (planted.customers, planted.customers)
     ]
 
     quarantined = site.query(
         "select line_no, reason from quality.quarantine where source = 'customers'"
     )
-    assert sorted(quarantined) == sorted(
+    superseded = [(n, reason) for n, reason in quarantined if reason.startswith("superseded")]
+    assert sorted(superseded) == sorted(
         (line_no, f"superseded: {cid} by line {correction_line[cid]}")
         for cid, line_no in corrected.items()
     )
+    # exactly the planted faults besides: a correction quarantined for any other reason, or a
+    # fault that took a correction down with it, would show here
+    others = sorted((n, reason) for n, reason in quarantined if not reason.startswith("superseded"))
+    assert [n for n, _ in others] == sorted(planted.faults), others
+    assert all(reason.startswith(planted.faults[n]) for n, reason in others), others
 
     recommended = site.query(
         """
