@@ -1,0 +1,76 @@
+"""Row count and content hash of every table of a warehouse, to prove a refactor changed nothing.
+
+    .venv/bin/python benchmarks/table_hashes.py warehouse/wealthgraph.duckdb > before.json
+    (refactor, run again)
+    .venv/bin/python benchmarks/table_hashes.py warehouse/wealthgraph.duckdb --compare before.json
+
+The hash is order-free (a sum of row hashes), so tables written in another order still match.
+Columns that record when a row was made or how long it took (``generated_at``, ``seconds``) are left out:
+they differ between any two runs; doubles count to 9 decimals, since parallel sums differ in
+their last bits from run to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+
+VOLATILE = {"generated_at", "published_at", "surveyed_at", "computed_at", "seconds"}
+
+
+def table_hashes(database: Path) -> dict[str, list]:
+    """``schema.table`` -> [rows, content hash] for every table in the file."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        found = {}
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where not internal order by 1, 2"
+        ).fetchall()
+        for schema, table in tables:
+            columns = [
+                f'round("{c}", 9)' if kind in ("DOUBLE", "FLOAT") else f'"{c}"'
+                for c, kind in con.execute(
+                    "select column_name, data_type from duckdb_columns() where schema_name = ? "
+                    "and table_name = ? order by column_index",
+                    [schema, table],
+                ).fetchall()
+                if c not in VOLATILE
+            ]
+            row = ", ".join(columns)
+            rows, digest = con.execute(
+                f"select count(*), coalesce(sum(hash(row({row}))::hugeint), 0)::varchar "
+                f"from {schema}.{table}"
+            ).fetchone()
+            found[f"{schema}.{table}"] = [rows, digest]
+        return found
+    finally:
+        con.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("database", type=Path)
+    parser.add_argument("--compare", type=Path, help="an earlier output of this script")
+    args = parser.parse_args()
+    now = table_hashes(args.database)
+    if not args.compare:
+        print(json.dumps(now, indent=1))
+        return 0
+    before = json.loads(args.compare.read_text())
+    differ = 0
+    for name in sorted(before.keys() | now.keys()):
+        old, new = before.get(name), now.get(name)
+        if old != new:
+            differ += 1
+            print(f"{name}: {old} -> {new}")
+    same = len(before.keys() & now.keys()) - differ
+    print(f"{same} tables identical (rows and content hash), {differ} differ", file=sys.stderr)
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
