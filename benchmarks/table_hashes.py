@@ -5,9 +5,9 @@
     .venv/bin/python benchmarks/table_hashes.py warehouse/wealthgraph.duckdb --compare before.json
 
 The hash is order-free (a sum of row hashes), so tables written in another order still match.
-Columns that record when a row was made or how long it took (``generated_at``, ``seconds``) are left out:
-they differ between any two runs; doubles count to 9 decimals, since parallel sums differ in
-their last bits from run to run.
+Columns that record when a row was made or how long it took (``generated_at``, ``seconds``)
+are left out: they differ between any two runs; doubles count to 9 decimals, since parallel
+sums differ in their last bits from run to run.
 """
 
 from __future__ import annotations
