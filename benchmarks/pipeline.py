@@ -114,7 +114,7 @@ def run_stage(stage: str, database: Path, landing: Path, first: str, last: str) 
 
     from pipelines.definitions import build_definitions
     from pipelines.partitions import register_landed_days
-    from wealthgraph.run import failed_checks, failures
+    from pipelines.run import failed_checks, failures
     from wealthgraph.settings import Settings
 
     settings = Settings(landing=landing, database=database)

@@ -14,6 +14,7 @@ from pipelines.automation import (
 from pipelines.features import assets as feature_assets
 from pipelines.graph import assets as graph_assets
 from pipelines.ingest.assets import all_ingest_assets
+from pipelines.ingest.vocabularies import vocabularies
 from pipelines.manager import assets as manager_assets
 from pipelines.marketing import assets as marketing_assets
 from pipelines.marts import assets as mart_assets
@@ -32,6 +33,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[
             landing_files,
+            vocabularies,
             *all_ingest_assets(landing_days),
             quarantine,
             ingest_audit,

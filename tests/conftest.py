@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.run import evaluate, failed_checks, failures, materialize_range
 from wealthgraph import landing
-from wealthgraph.run import evaluate, failed_checks, failures, materialize_range
 from wealthgraph.settings import ROOT, Settings
 
 SAMPLE = ROOT / "data_samples"

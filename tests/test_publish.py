@@ -10,8 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines import cli
 from tests.conftest import SAMPLE
-from wealthgraph import cli, publish
+from wealthgraph import publish
 from wealthgraph.dictionary import render
 from wealthgraph.graph.ego import ego_graph
 from wealthgraph.publish import PUBLISHED, connect_current, current

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,6 @@ class GraphConfig:
     pymk_max_group_size: int = 200
     top_contacts: int = 10
 
-    def sql_params(self) -> dict[str, float]:
-        """The knobs as named SQL parameters (``$half_life_days`` ...)."""
-        return asdict(self)
-
 
 GRAPH = GraphConfig()
 
@@ -46,10 +42,6 @@ class ProfileConfig:
     high_net_worth_from: float = 500_000
     private_banking_from: float = 6_000_000
     risk_assessment_valid_days: int = 365  # a risk questionnaire is valid for one year
-
-    def sql_params(self) -> dict[str, float]:
-        """The knobs as named SQL parameters (``$affluent_from`` ...)."""
-        return asdict(self)
 
 
 PROFILE = ProfileConfig()
@@ -69,10 +61,6 @@ class WealthConfig:
     concentration_max_share: float = 0.6
     debt_to_asset_max_ratio: float = 0.5
     maturity_window_days: int = 30
-
-    def sql_params(self) -> dict[str, float]:
-        """The thresholds as named SQL parameters (``$idle_cash_months`` ...)."""
-        return asdict(self)
 
 
 WEALTH = WealthConfig()
@@ -113,10 +101,6 @@ class RecommendConfig:
     eval_test_days: int = 10
     eval_k: int = 10
 
-    def sql_params(self) -> dict[str, float | str]:
-        """The knobs as named SQL parameters (``$top_n_loan`` ...)."""
-        return asdict(self)
-
 
 RECOMMEND = RecommendConfig()
 
@@ -144,20 +128,22 @@ class AnalyticsConfig:
     lead_value_weight: float = 0.5
     lead_need_weight: float = 0.5
 
-    def sql_params(self) -> dict[str, float]:
-        """The knobs as named SQL parameters (``$recommendation_window_days`` ...)."""
-        return asdict(self)
-
 
 ANALYTICS = AnalyticsConfig()
 
 
-def sql_params() -> dict[str, float]:
-    """Every analytic knob as a named SQL parameter; SQL files use the ones they need."""
-    return {
-        **GRAPH.sql_params(),
-        **PROFILE.sql_params(),
-        **WEALTH.sql_params(),
-        **RECOMMEND.sql_params(),
-        **ANALYTICS.sql_params(),
-    }
+SETTINGS = (GRAPH, PROFILE, WEALTH, RECOMMEND, ANALYTICS)
+
+
+def sql_params() -> dict[str, float | int | str]:
+    """Every analytic knob as a named SQL parameter (``$half_life_days`` ...), from every
+    config above; each SQL file binds the ones it uses (wealthgraph.sql.bind)."""
+    params: dict[str, float | int | str] = {}
+    for config in SETTINGS:
+        for field in fields(config):
+            if field.name in params:
+                raise ValueError(
+                    f"two settings are named {field.name}: SQL could not tell them apart"
+                )
+            params[field.name] = getattr(config, field.name)
+    return params

@@ -23,7 +23,7 @@ import datetime as dt
 import gzip
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -113,9 +113,37 @@ EVENT_TYPES: dict[str, tuple[str | None, bool]] = {
 }
 
 
+# ids a field refers to: (core table, column)
+CUSTOMER = ("customers", "customer_id")
+MANAGER = ("managers", "manager_id")
+BRANCH = ("branches", "branch_id")
+PRODUCT = ("products", "product_id")
+GROUP = ("groups", "group_id")
+
+# what target_id names, per target kind of EVENT_TYPES: (core table, column); the service desk
+# has the one id SERVICE_DESK_ID (a rule of sql/staging/events.sql)
+EVENT_TARGETS: dict[str, tuple[str, str]] = {
+    "customer": CUSTOMER,
+    "manager": MANAGER,
+    "group": GROUP,
+    "article": ("articles", "article_id"),
+    "product": PRODUCT,
+    "official_account": ("articles", "official_account_id"),
+}
+
+
 @dataclass(frozen=True)
 class Source:
-    """One landing source: where its files live, its fields and the key that identifies a row."""
+    """One landing source: where its files live, its fields, the key that identifies a row and
+    the ids it refers to.
+
+    ``lookups``: field -> (core table, column) that must hold the field's value when it has one
+    ("unknown <field>: <id>" otherwise). ``kind_lookups``: a field whose table depends on a
+    kind of the row, field -> kind -> (core table, column) (events' target_id, EVENT_TARGETS).
+    ``day_field``: for a daily source, the field that must fall on the file's day.
+    ``undirected``: the key is an unordered pair ((a, b) and (b, a) are one key).
+    wealthgraph.ingest.rules builds the staging rules' shared steps from these.
+    """
 
     name: str
     folder: str
@@ -123,14 +151,38 @@ class Source:
     key: tuple[str, ...]
     fields: dict[str, str]  # field -> DuckDB type of the typed column
     required: tuple[str, ...]
+    lookups: dict[str, tuple[str, str]] = field(default_factory=dict)
+    kind_lookups: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    day_field: str | None = None
+    undirected: bool = False
+
+    @property
+    def lookup_tables(self) -> tuple[str, ...]:
+        """The core tables this source's ids are looked up in, each once."""
+        refs = [*self.lookups.values()]
+        refs += [ref for kinds in self.kind_lookups.values() for ref in kinds.values()]
+        return tuple(dict.fromkeys(table for table, _ in refs))
 
 
-def _daily(name: str, key: str, fields: dict[str, str], required: tuple[str, ...]) -> Source:
-    return Source(name, name, True, (key,), fields, required)
+def _daily(
+    name: str,
+    key: str,
+    fields: dict[str, str],
+    required: tuple[str, ...],
+    lookups: dict[str, tuple[str, str]],
+    **more,
+) -> Source:
+    return Source(name, name, True, (key,), fields, required, lookups, day_field="ts", **more)
 
 
-def _reference(name: str, key: tuple[str, ...], fields: dict[str, str]) -> Source:
-    return Source(name, "reference", False, key, fields, tuple(fields))
+def _reference(
+    name: str,
+    key: tuple[str, ...],
+    fields: dict[str, str],
+    lookups: dict[str, tuple[str, str]] | None = None,
+    **more,
+) -> Source:
+    return Source(name, "reference", False, key, fields, tuple(fields), lookups or {}, **more)
 
 
 EVENTS = _daily(
@@ -153,6 +205,8 @@ EVENTS = _daily(
         "city": "VARCHAR",
     },
     ("event_id", "ts", "user_id", "event_type"),
+    {"user_id": CUSTOMER, "manager_id": MANAGER, "via_user_id": CUSTOMER},
+    kind_lookups={"target_id": EVENT_TARGETS},
 )
 SNAPSHOTS = Source(
     "snapshots",
@@ -171,6 +225,8 @@ SNAPSHOTS = Source(
         "maturity_date": "DATE",
     },
     ("as_of", "customer_id", "account_id", "product_id", "balance", "currency", "status"),
+    {"customer_id": CUSTOMER, "product_id": PRODUCT},
+    day_field="as_of",
 )
 
 TRANSACTIONS = _daily(
@@ -187,6 +243,7 @@ TRANSACTIONS = _daily(
         "balance_after": "DECIMAL(18,2)",
     },
     ("txn_id", "ts", "customer_id", "account_id", "direction", "amount", "category"),
+    {"customer_id": CUSTOMER},
 )
 
 BRANCHES = _reference(
@@ -203,6 +260,7 @@ MANAGERS = _reference(
         "capacity": "INTEGER",
         "is_active": "BOOLEAN",
     },
+    {"branch_id": BRANCH},
 )
 CUSTOMERS = Source(
     "customers",
@@ -227,6 +285,7 @@ CUSTOMERS = Source(
     },
     # real sources may not know gender or birth date; they are typed and checked when present
     ("customer_id", "branch_id", "registered_at"),
+    {"branch_id": BRANCH, "manager_id": MANAGER},
 )
 PRODUCTS = Source(
     "products",
@@ -262,6 +321,7 @@ ARTICLES = Source(
         "published_at": "DATE",
     },
     ("article_id", "title", "official_account_id", "topic", "published_at"),
+    {"author_manager_id": MANAGER, "product_id": PRODUCT},
 )
 GROUPS = Source(
     "groups",
@@ -277,16 +337,20 @@ GROUPS = Source(
         "created_at": "DATE",
     },
     ("group_id", "name", "kind", "created_at"),
+    {"owner_manager_id": MANAGER},
 )
 GROUP_MEMBERS = _reference(
     "group_members",
     ("group_id", "customer_id"),
     {"group_id": "VARCHAR", "customer_id": "VARCHAR", "joined_at": "DATE"},
+    {"group_id": GROUP, "customer_id": CUSTOMER},
 )
 FRIENDSHIPS = _reference(
     "friendships",
     ("customer_id", "friend_id"),
     {"customer_id": "VARCHAR", "friend_id": "VARCHAR", "since": "DATE"},
+    {"customer_id": CUSTOMER, "friend_id": CUSTOMER},
+    undirected=True,
 )
 
 REFERENCE_SOURCES = (
@@ -306,7 +370,7 @@ PERSONAL_FIELDS = ("name", "phone", "id_number")
 # How a correction is recognised, per reference source: among the lines of a key that pass every
 # other rule, the one with the latest value of these fields wins (a line without a value loses
 # to one with), then the later line in the file. The others get the reject reason
-# "superseded: <key> by line N" (N: the winning line). Applied in sql/staging/<source>.sql.
+# "superseded: <key> by line N" (N: the winning line). Applied by wealthgraph.ingest.rules.
 CORRECTION_ORDER: dict[str, tuple[str, ...]] = {
     # a re-assessment wins wherever the feed puts it: suitability must use the latest one
     "customers": ("risk_assessed_at",),

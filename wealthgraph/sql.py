@@ -1,7 +1,16 @@
-"""Load the SQL files under ``sql/``: one file per table, named ``sql/<schema>/<table>.sql``."""
+"""Load the SQL files under ``sql/``: one file per table, named ``sql/<schema>/<table>.sql``.
+
+Each file is parsed by DuckDB's own parser (``json_serialize_sql``) for the ``schema.table``
+names it reads (its lineage, see pipelines/sql_asset.py) and the ``$name`` parameters it uses;
+exactly those parameters are bound, and one the caller does not give is an error naming the
+file and the parameter.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
 
 import duckdb
@@ -25,11 +34,72 @@ def load_sql(schema: str, table: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class SqlShape:
+    """What a query reads and needs: the ``schema.table`` names in its FROM and JOIN clauses
+    (common table expressions and unqualified names left out) and its ``$name`` parameters."""
+
+    reads: frozenset[str]
+    parameters: frozenset[str]
+
+
+def _nodes(tree) -> Iterator[dict]:
+    if isinstance(tree, dict):
+        yield tree
+        for value in tree.values():
+            yield from _nodes(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _nodes(value)
+
+
+@cache
+def parse_sql(sql: str, name: str = "query") -> SqlShape:
+    """The tables ``sql`` reads and the parameters it uses, by DuckDB's parser.
+
+    >>> shape = parse_sql("with x as (select * from core.events) select * from x where d = $as_of")
+    >>> sorted(shape.reads), sorted(shape.parameters)
+    (['core.events'], ['as_of'])
+    """
+    with duckdb.connect() as con:
+        serialized = con.execute("select json_serialize_sql(?)", [sql]).fetchone()[0]
+    tree = json.loads(serialized)
+    if tree.get("error"):
+        raise ValueError(f"{name} does not parse as a query: {tree.get('error_message')}")
+    reads, parameters = set(), set()
+    for node in _nodes(tree):
+        if node.get("type") == "BASE_TABLE" and node.get("schema_name"):
+            reads.add(f"{node['schema_name']}.{node['table_name']}")
+        elif node.get("class") == "PARAMETER":
+            parameters.add(str(node["identifier"]))
+    return SqlShape(frozenset(reads), frozenset(parameters))
+
+
+def sql_shape(schema: str, table: str) -> SqlShape:
+    """:func:`parse_sql` of ``sql/<schema>/<table>.sql``."""
+    return parse_sql(load_sql(schema, table), f"sql/{schema}/{table}.sql")
+
+
+def bind(sql: str, params: Mapping | None, name: str = "query") -> dict:
+    """Exactly the parameters ``sql`` uses, taken from ``params``; a parameter missing from
+    ``params`` raises an error naming ``name`` and the parameter."""
+    params = params or {}
+    needed = parse_sql(sql, name).parameters
+    missing = sorted(needed - params.keys())
+    if missing:
+        raise KeyError(
+            f"{name} uses {', '.join('$' + p for p in missing)}, which "
+            f"{'is' if len(missing) == 1 else 'are'} not among the settings given "
+            "(wealthgraph.config.sql_params and as_of)"
+        )
+    return {k: params[k] for k in sorted(needed)}
+
+
 def build_table(
     con: duckdb.DuckDBPyConnection,
     schema: str,
     table: str,
-    params: dict | None = None,
+    params: Mapping | None = None,
     by_as_of: bool = False,
 ) -> int:
     """Build ``schema.table`` from its SQL file; return its row count.
@@ -38,41 +108,41 @@ def build_table(
     slice is replaced (so earlier dates stay for trends); otherwise the table is replaced.
     """
     sql = load_sql(schema, table)
-    params = params or {}
-    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    used = bind(sql, params, f"sql/{schema}/{table}.sql")
     if not by_as_of:
         con.execute(f"create or replace table {schema}.{table} as {sql}", used)
         return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+    as_of = [params["as_of"]]
     con.execute("begin transaction")
     try:
         con.execute(f"create table if not exists {schema}.{table} as {sql} with no data", used)
-        con.execute(f"delete from {schema}.{table} where as_of = ?", [params["as_of"]])
+        con.execute(f"delete from {schema}.{table} where as_of = ?", as_of)
         con.execute(f"insert into {schema}.{table} by name {sql}", used)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    return con.execute(
-        f"select count(*) from {schema}.{table} where as_of = ?", [params["as_of"]]
-    ).fetchone()[0]
+    (rows,) = con.execute(
+        f"select count(*) from {schema}.{table} where as_of = ?", as_of
+    ).fetchone()
+    return rows
 
 
 def query(
-    con: duckdb.DuckDBPyConnection, schema: str, name: str, params: dict | None = None
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, params: Mapping | None = None
 ) -> pl.DataFrame:
-    """Run ``sql/<schema>/<name>.sql`` as a query (only the parameters it names are bound)."""
+    """Run ``sql/<schema>/<name>.sql`` as a query (only the parameters it uses are bound)."""
     sql = load_sql(schema, name)
-    used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
-    return con.execute(sql, used).pl()
+    return con.execute(sql, bind(sql, params, f"sql/{schema}/{name}.sql")).pl()
 
 
 def violation_counts(
-    con: duckdb.DuckDBPyConnection, table: str, params: dict | None = None
+    con: duckdb.DuckDBPyConnection, table: str, params: Mapping | None = None
 ) -> pl.DataFrame:
     """Run ``sql/quality/<table>_violations.sql`` (one row per broken rule: ``check_name``,
     ``example``) and count it per rule with the first three examples."""
     sql = load_sql("quality", f"{table}_violations")
-    used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+    used = bind(sql, params, f"sql/quality/{table}_violations.sql")
     return con.execute(
         f"""
         select

@@ -5,6 +5,7 @@ import polars as pl
 
 from features.behaviour import period_behaviour
 from features.engagement import engagement as engagement_features
+from pipelines.lineage import AS_OF_SOURCES, table_keys
 from pipelines.metadata import preview_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
@@ -15,28 +16,25 @@ user_daily_activity = sql_asset(
     "features",
     "user_daily_activity",
     "One row per customer and active day: messages, transfers, reads, purchases, channels, hours.",
-    deps=["core/events"],
 )
 customers = sql_asset(
     "features",
     "customers",
     "Every customer registered by the as-of date, as known then (risk, age), ids only.",
-    # the daily sources fix the as-of date, so they must be in first
-    deps=["core/customers", "core/events", "core/snapshots", "core/transactions"],
     by_as_of=True,
+    # the daily sources fix the as-of date (latest_day), so they must be in first
+    extra_reads=AS_OF_SOURCES,
 )
 topic_affinity = sql_asset(
     "features",
     "topic_affinity",
     "Per customer and article topic: 90-day engagement score and its share of the customer's.",
-    deps=["core/events", "core/articles"],
     by_as_of=True,
 )
 holdings = sql_asset(
     "features",
     "holdings",
     "Per customer and product: balance in the latest snapshot on or before the as-of date.",
-    deps=["core/snapshots", "core/products"],
     by_as_of=True,
 )
 
@@ -48,7 +46,7 @@ def _daily(con) -> pl.LazyFrame:
 @dg.asset(
     key_prefix="features",
     group_name="features",
-    deps=[user_daily_activity.key, dg.AssetKey(["core", "customers"])],
+    deps=table_keys("features.user_daily_activity", "core.customers"),
 )
 def engagement(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Per customer: first/last seen, active days 7/30/90, recency-frequency, lifecycle stage."""
@@ -63,7 +61,11 @@ def engagement(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Ma
     )
 
 
-@dg.asset(key_prefix="features", group_name="features", deps=[user_daily_activity.key])
+@dg.asset(
+    key_prefix="features",
+    group_name="features",
+    deps=table_keys("features.user_daily_activity"),
+)
 def behaviour(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Per customer: activity over the 30 days to the as-of date, the 30 before, and the change."""
     with warehouse.get_connection() as con:

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.lineage import table_keys
 from pipelines.metadata import preview_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
@@ -15,13 +16,11 @@ memberships = sql_asset(
     "graph",
     "memberships",
     "Who is in which group as of the latest day: reference state plus join/leave events.",
-    deps=["core/group_members", "core/events"],
 )
 edges = sql_asset(
     "graph",
     "edges",
     "One row per connected pair (customer-customer, customer-manager): evidence and tie strength.",
-    deps=["core/friendships", "core/events", "core/customers", "graph/memberships"],
     check_specs=[
         dg.AssetCheckSpec(
             "endpoints_known_no_self_loops",
@@ -38,7 +37,6 @@ ties = sql_asset(
     "graph",
     "ties",
     "Customer-to-customer edges seen from each end: one row per customer and contact.",
-    deps=["graph/edges"],
 )
 
 
@@ -76,7 +74,7 @@ def _customer_edges(con):
     ).pl()
 
 
-@dg.asset(key_prefix="graph", group_name="graph", deps=[edges.key])
+@dg.asset(key_prefix="graph", group_name="graph", deps=table_keys("graph.edges"))
 def node_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Per customer in the graph: degree, weighted degree, PageRank, community, clustering."""
     with warehouse.get_connection() as con:
@@ -99,11 +97,12 @@ communities = sql_asset(
     "graph",
     "communities",
     "One row per community (circle): size, members' AUM, dominant topics and product classes.",
-    deps=["graph/node_metrics", "features/holdings", "features/topic_affinity"],
 )
 
 
-@dg.asset(key_prefix="graph", group_name="graph", deps=[edges.key, memberships.key])
+@dg.asset(
+    key_prefix="graph", group_name="graph", deps=table_keys("graph.edges", "graph.memberships")
+)
 def people_you_may_know(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> dg.MaterializeResult:

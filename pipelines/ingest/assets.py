@@ -12,29 +12,20 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.lineage import table_keys
 from pipelines.metadata import preview_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import LandingFolder, Warehouse
 from wealthgraph import ingest, landing
+from wealthgraph.ingest import rules
 from wealthgraph.ingest.files import SurveyedFile, day_plan, default_as_of, survey_reference
 from wealthgraph.landing import Source
 from wealthgraph.quality.suites import CHECKS
+from wealthgraph.sql import parse_sql
 
 # single-run backfills (BackfillPolicy) are beta; they are what lets one run ingest many days
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-# reference tables each staging table looks ids up in (mirrors sql/staging/<source>.sql)
-LOOKUPS: dict[str, tuple[str, ...]] = {
-    "managers": ("branches",),
-    "customers": ("branches", "managers"),
-    "articles": ("managers", "products"),
-    "groups": ("managers",),
-    "group_members": ("groups", "customers"),
-    "friendships": ("customers",),
-    "events": ("customers", "managers", "groups", "articles", "products"),
-    "snapshots": ("customers", "products"),
-    "transactions": ("customers",),
-}
 DESCRIPTIONS = {
     "raw": (
         "Every line of the {folder} file{s} for {name}, numbered; the landed bytes of the "
@@ -111,6 +102,12 @@ def _files_table(files: list[ingest.FileCounts]) -> dg.MetadataValue:
     )
 
 
+def staging_reads(source: Source) -> list[str]:
+    """The tables ``staging.<source>``'s rules read, but its own core table."""
+    reads = parse_sql(rules.staging_sql(source), f"staging.{source.name}").reads
+    return sorted(reads - {f"core.{source.name}"})
+
+
 def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
     """The raw, staging and core assets of one landing source, made by one computation."""
     name = source.name
@@ -127,7 +124,9 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
             keys["staging"],
             description=DESCRIPTIONS["staging"].format(name=name),
             group_name="ingest",
-            deps=[keys["raw"], *(dg.AssetKey(["core", ref]) for ref in LOOKUPS.get(name, ()))],
+            # what its rules read, by parsing them; its own core table (read to drop ids
+            # already ingested) would be a cycle
+            deps=[keys["raw"], *table_keys(*staging_reads(source))],
         ),
         dg.AssetSpec(
             keys["core"],

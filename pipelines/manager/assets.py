@@ -26,14 +26,12 @@ manager_inquiries = sql_asset(
     "features",
     "manager_inquiries",
     "Per customer inquiry to their manager: when asked, when answered, response minutes.",
-    deps=["core/events"],
     group="manager",
 )
 recommendation_outcomes = sql_asset(
     "features",
     "recommendation_outcomes",
     "Per manager recommendation: the purchases of that product it converted in the window.",
-    deps=["core/events"],
     group="manager",
 )
 rm_performance = sql_asset(
@@ -41,15 +39,6 @@ rm_performance = sql_asset(
     "rm_performance",
     "Per manager and month: book, activity, AUM and flows, coverage, response, conversions, "
     "ratings.",
-    deps=[
-        "core/managers",
-        "core/events",
-        "core/transactions",
-        "features/customers",
-        "features/manager_inquiries",
-        "features/recommendation_outcomes",
-        "marts/wealth_history",
-    ],
     group="manager",
     check_specs=RM_PERFORMANCE_SPECS,
     checks=RM_PERFORMANCE_CHECKS,
@@ -58,14 +47,6 @@ lead_pool = sql_asset(
     "marts",
     "lead_pool",
     "Per unserved customer: value and need scores and the one manager they are offered to.",
-    deps=[
-        "core/managers",
-        "core/branches",
-        "core/events",
-        "features/customers",
-        "marts/wealth_summary",
-        "marts/wealth_advice",
-    ],
     by_as_of=True,
     group="manager",
     check_specs=LEAD_POOL_SPECS,

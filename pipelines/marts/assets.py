@@ -41,13 +41,6 @@ user_profile = sql_asset(
     "marts",
     "user_profile",
     "Per customer and as-of date: the point-in-time user profile (用户画像), ids only.",
-    deps=[
-        "features/customers",
-        "features/engagement",
-        "features/holdings",
-        "features/topic_affinity",
-        "graph/node_metrics",
-    ],
     by_as_of=True,
     check_specs=[
         _spec(
@@ -63,16 +56,6 @@ social_map = sql_asset(
     "marts",
     "social_map",
     "Per customer and date: top contacts, circles, influence, 30-day behaviour (社交图谱).",
-    deps=[
-        "graph/edges",
-        "features/customers",
-        "graph/memberships",
-        "graph/node_metrics",
-        "graph/communities",
-        "features/behaviour",
-        "core/articles",
-        "core/groups",
-    ],
     by_as_of=True,
     check_specs=[
         _spec(
@@ -105,13 +88,6 @@ recommendations = sql_asset(
     "marts",
     "recommendations",
     "Per customer, kind and rank: the recommended item, score and reasons the app shows.",
-    deps=[
-        "graph/people_you_may_know",
-        "recommend/products",
-        "recommend/loans",
-        "recommend/topics",
-        "recommend/activities",
-    ],
     by_as_of=True,
     check_specs=RECOMMENDATION_SPECS,
     checks=RECOMMENDATION_CHECKS,

@@ -15,8 +15,8 @@ from pipelines.resources import LandingFolder, Warehouse
 from wealthgraph import landing
 from wealthgraph.config import RECOMMEND
 from wealthgraph.ingest.files import default_as_of, survey
+from wealthgraph.ingest.rules import quality_view
 from wealthgraph.recommend import evaluate
-from wealthgraph.sql import load_sql
 from wealthgraph.warehouse import latest_day, write_slice
 
 _INGESTED = [dg.AssetKey(["core", name]) for name in landing.SOURCES]
@@ -89,9 +89,7 @@ def landing_files(
 def quarantine(warehouse: Warehouse) -> dg.MaterializeResult:
     """Every landed line that was not accepted, with its source, file, line and reason."""
     with warehouse.get_connection() as con:
-        con.execute(
-            f"create or replace view quality.quarantine as {load_sql('quality', 'quarantine')}"
-        )
+        con.execute(f"create or replace view quality.quarantine as {quality_view('quarantine')}")
         by_reason = con.execute(
             """
             select source, regexp_extract(reason, '^[^:]*') as reason, count(*) as n
@@ -120,7 +118,7 @@ def ingest_audit(warehouse: Warehouse) -> dg.MaterializeResult:
     """Per landing file: rows in, accepted, quarantined and present in core."""
     with warehouse.get_connection() as con:
         con.execute(
-            f"create or replace view quality.ingest_audit as {load_sql('quality', 'ingest_audit')}"
+            f"create or replace view quality.ingest_audit as {quality_view('ingest_audit')}"
         )
         totals = con.execute(
             """

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.lineage import table_keys
 from pipelines.metadata import preview_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
@@ -13,7 +14,6 @@ product_interactions = sql_asset(
     "features",
     "product_interactions",
     "Per customer and wealth product: 90-day views, shares, purchases, redemptions; held or not.",
-    deps=["core/events", "features/holdings"],
     by_as_of=True,
 )
 
@@ -21,16 +21,19 @@ product_interactions = sql_asset(
 @dg.asset(
     key_prefix="recommend",
     group_name="recommend",
-    deps=[
-        product_interactions.key,
-        dg.AssetKey(["features", "customers"]),
-        dg.AssetKey(["features", "holdings"]),
-        dg.AssetKey(["marts", "user_profile"]),
-        dg.AssetKey(["marts", "wealth_summary"]),
-        dg.AssetKey(["graph", "edges"]),
-        dg.AssetKey(["core", "articles"]),
-        dg.AssetKey(["core", "products"]),
-    ],
+    # what product_recommender.load_inputs reads
+    deps=table_keys(
+        "features.customers",
+        "features.holdings",
+        "features.product_interactions",
+        "marts.user_profile",
+        "marts.wealth_summary",
+        "graph.edges",
+        "core.articles",
+        "core.enums",
+        "core.events",
+        "core.products",
+    ),
 )
 def products(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Per customer: suitable wealth products from the social blend (ALS, ties, co-holding)."""
@@ -53,38 +56,14 @@ loans = sql_asset(
     "recommend",
     "loans",
     "Per customer: loans they qualify for by credit grade, debt and repayment record.",
-    deps=[
-        "features/customers",
-        "features/holdings",
-        "features/product_interactions",
-        "marts/wealth_summary",
-        "core/products",
-    ],
 )
 topics = sql_asset(
     "recommend",
     "topics",
     "Per customer: finance topics read by close friends and their circle, not yet followed.",
-    deps=[
-        "features/topic_affinity",
-        "features/customers",
-        "graph/ties",
-        "graph/node_metrics",
-        "core/events",
-        "core/articles",
-    ],
 )
 activities = sql_asset(
     "recommend",
     "activities",
     "Per customer: industry and interest groups in their branch that friends belong to.",
-    deps=[
-        "features/customers",
-        "features/topic_affinity",
-        "graph/ties",
-        "graph/memberships",
-        "core/groups",
-        "core/managers",
-        "core/events",
-    ],
 )

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.lineage import table_keys
 from pipelines.metadata import preview_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
@@ -71,7 +72,6 @@ wealth_history = sql_asset(
     "marts",
     "wealth_history",
     "Per customer and month: net worth, assets and liabilities at the month's last snapshot.",
-    deps=["core/snapshots", "core/products"],
     by_as_of=True,
     check_specs=[_spec("wealth_history", "no_missing_months", "Every month from the first.")],
     checks=_history_checks,
@@ -80,7 +80,6 @@ wealth_summary = sql_asset(
     "marts",
     "wealth_summary",
     "Per customer and date: assets, debts, net worth, allocation, change, cash flow, risk match.",
-    deps=["features/holdings", "marts/wealth_history", "core/transactions", "features/customers"],
     by_as_of=True,
     check_specs=[
         _spec("wealth_summary", "net_worth_is_assets_minus_liabilities", "Exact, per row."),
@@ -91,7 +90,7 @@ wealth_summary = sql_asset(
 )
 
 
-@dg.asset(key_prefix="marts", group_name="marts", deps=[wealth_summary.key])
+@dg.asset(key_prefix="marts", group_name="marts", deps=table_keys("marts.wealth_summary"))
 def wealth_advice(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Per customer, date and rule: passed, a message the customer understands, value, threshold."""
     with warehouse.get_connection() as con:

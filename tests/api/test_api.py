@@ -23,10 +23,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from pipelines.cli import main
 from tests.test_publish import personal_pattern, personal_values
 from wealthgraph import publish
 from wealthgraph.api import create_app
-from wealthgraph.cli import main
 from wealthgraph.publish import connect_current
 
 KEY = secrets.token_urlsafe(24)

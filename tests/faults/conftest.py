@@ -56,7 +56,7 @@ class Site:
     def popen(self, *args: str, **extra_env: str) -> subprocess.Popen:
         """``wealthgraph <args>`` started in the background (stdout and stderr piped, text)."""
         return subprocess.Popen(
-            [sys.executable, "-m", "wealthgraph.cli", *args],
+            [sys.executable, "-m", "pipelines.cli", *args],
             cwd=ROOT,
             env=self.env(**extra_env),
             stdout=subprocess.PIPE,
@@ -67,7 +67,7 @@ class Site:
     def cli(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess:
         """``wealthgraph <args>`` run to its end; the result keeps exit code, stdout, stderr."""
         return subprocess.run(
-            [sys.executable, "-m", "wealthgraph.cli", *args],
+            [sys.executable, "-m", "pipelines.cli", *args],
             cwd=ROOT,
             env=self.env(**extra_env),
             capture_output=True,

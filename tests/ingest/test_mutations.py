@@ -50,7 +50,7 @@ from hypothesis import strategies as st
 from tests.conftest import SAMPLE, sample_days
 from wealthgraph import landing
 from wealthgraph.ingest import bulk, ingest_landing
-from wealthgraph.sql import load_sql
+from wealthgraph.ingest.rules import quality_view
 from wealthgraph.warehouse import connect
 
 TRIM_LINES = 300  # lines kept of each daily file: an example then ingests in under a second
@@ -834,7 +834,7 @@ def _check_keys(
 
 def _check_reads(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every core table, and the mutated sources' raw and staging, read whole."""
-    con.execute(f"create or replace view quality.quarantine as {load_sql('quality', 'quarantine')}")
+    con.execute(f"create or replace view quality.quarantine as {quality_view('quarantine')}")
     tables = [f"core.{s}" for s in landing.SOURCES]
     tables += [f"{layer}.{s}" for layer in ("raw", "staging") for s in MUTATED]
     problems = []

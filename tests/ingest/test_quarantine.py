@@ -8,8 +8,8 @@ import json
 import duckdb
 import pytest
 
+from pipelines.run import failed_checks, failures, materialize_range
 from wealthgraph import landing
-from wealthgraph.run import failed_checks, failures, materialize_range
 
 
 def _append(path, lines: list[bytes]) -> None:

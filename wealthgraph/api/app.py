@@ -95,7 +95,15 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
 
     Examples
     --------
+    >>> import uvicorn
+    >>> from wealthgraph.settings import Settings
     >>> app = create_app(Settings.from_env().published, {"a-long-random-key"})
+    >>> app.title
+    'wealthgraph API'
+    >>> create_app(Settings.from_env().published, set())
+    Traceback (most recent call last):
+    ...
+    ValueError: refusing to serve without an API key
     >>> uvicorn.run(app, host="127.0.0.1", port=8000)  # doctest: +SKIP
     """
     keys = [key.encode() for key in api_keys if key]

@@ -2,8 +2,8 @@
 
 A batch is read once and written once. Its files are decompressed and cut into lines in
 Python (lines.py); Arrow's JSON reader types the well-formed lines in bulk (bulk.py) and SQL
-types any other line (parse.py); DuckDB applies the source's rules
-(``sql/staging/<source>.sql``) and one transaction replaces the batch's rows in
+types any other line (parse.py); DuckDB applies the source's rules (``sql/staging/<source>.sql``,
+completed by rules.py) and one transaction replaces the batch's rows in
 
 - ``raw.<source>``: one row per landed line (file, line number); the line's bytes are kept for
   the lines that were not accepted, since the accepted ones are in core, typed, and the
@@ -39,8 +39,8 @@ from wealthgraph.ingest.lines import (
     without_newline,
 )
 from wealthgraph.ingest.parse import bulk_typed_sql, typed_sql
+from wealthgraph.ingest.rules import staging_sql
 from wealthgraph.landing import DAILY_SOURCES, REFERENCE_SOURCES, Source, source_path
-from wealthgraph.sql import load_sql
 from wealthgraph.warehouse import core_columns
 
 # a batch holds at most this many compressed bytes of landing files (~20x that in memory: text,
@@ -239,7 +239,7 @@ def _create_rejected(con: duckdb.DuckDBPyConnection, landed: LandedBatch) -> Non
     """Temp table ``rejected``: the batch's rejected lines in full (typed fields, reject reason,
     landed bytes and text), from the source's rules over view ``typed``."""
     source = landed.source
-    sql = load_sql("staging", source.name)
+    sql = staging_sql(source)
     params = {}
     if "$low_id" in sql:
         # the batch's key range as constants: a join filter would do the same, but DuckDB

@@ -113,7 +113,7 @@ def run_now(argv: list[str]) -> int:
             print(problem, file=sys.stderr)
             return 2
         _wait_for_warehouse(database)
-        from wealthgraph.run import main as run
+        from pipelines.run import main as run
 
         return run(evaluation=not options.no_evaluation, as_of=options.as_of)
 
