@@ -12,18 +12,20 @@ from pipelines.automation import (
     weekly_evaluation,
 )
 from pipelines.features import assets as feature_assets
+from pipelines.features import manager as manager_features
+from pipelines.features import marketing as marketing_features
 from pipelines.graph import assets as graph_assets
 from pipelines.ingest.assets import all_ingest_assets
 from pipelines.ingest.vocabularies import vocabularies
-from pipelines.manager import assets as manager_assets
-from pipelines.marketing import assets as marketing_assets
 from pipelines.marts import assets as mart_assets
+from pipelines.marts import manager as manager_marts
+from pipelines.marts import marketing as marketing_marts
+from pipelines.marts import wealth as wealth_marts
 from pipelines.partitions import landing_days
 from pipelines.quality.assets import ingest_audit, landing_files, quarantine, recommendation_eval
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import build_resources
 from pipelines.serving.assets import published
-from pipelines.wealth import assets as wealth_assets
 from wealthgraph.settings import Settings
 
 
@@ -42,12 +44,14 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *dg.load_assets_from_modules(
                 [
                     feature_assets,
+                    manager_features,
+                    marketing_features,
                     graph_assets,
                     recommend_assets,
                     mart_assets,
-                    wealth_assets,
-                    manager_assets,
-                    marketing_assets,
+                    wealth_marts,
+                    manager_marts,
+                    marketing_marts,
                 ]
             ),
         ],

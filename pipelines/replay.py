@@ -14,9 +14,9 @@ import duckdb
 from pipelines.features import assets as feature_assets
 from pipelines.graph import assets as graph_assets
 from pipelines.marts import assets as mart_assets
+from pipelines.marts import wealth as wealth_marts
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import Warehouse
-from pipelines.wealth import assets as wealth_assets
 from wealthgraph import landing
 from wealthgraph.warehouse import connect
 
@@ -40,7 +40,7 @@ def replay_at(con: duckdb.DuckDBPyConnection, cutoff: dt.date, target: Path) -> 
     finally:
         con.execute("detach replay")
     derived = dg.load_assets_from_modules(
-        [feature_assets, graph_assets, recommend_assets, mart_assets, wealth_assets]
+        [feature_assets, graph_assets, recommend_assets, mart_assets, wealth_marts]
     )
     result = dg.materialize(
         derived,

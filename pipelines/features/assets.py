@@ -73,3 +73,11 @@ def behaviour(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
         frame = period_behaviour(_daily(con), as_of, days=30)
         rows = write_slice(con, "features.behaviour", frame, as_of)
     return dg.MaterializeResult(metadata={"rows": rows, "as_of": str(as_of)})
+
+
+product_interactions = sql_asset(
+    "features",
+    "product_interactions",
+    "Per customer and wealth product: 90-day views, shares, purchases, redemptions; held or not.",
+    by_as_of=True,
+)

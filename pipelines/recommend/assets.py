@@ -10,13 +10,6 @@ from pipelines.sql_asset import sql_asset
 from wealthgraph.recommend import products as product_recommender
 from wealthgraph.warehouse import latest_day, write_slice
 
-product_interactions = sql_asset(
-    "features",
-    "product_interactions",
-    "Per customer and wealth product: 90-day views, shares, purchases, redemptions; held or not.",
-    by_as_of=True,
-)
-
 
 @dg.asset(
     key_prefix="recommend",

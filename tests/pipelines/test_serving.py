@@ -7,7 +7,7 @@ import shutil
 import dagster as dg
 import duckdb
 
-from pipelines.marketing.assets import kpi_daily
+from pipelines.marts.marketing import kpi_daily
 from pipelines.resources import build_resources
 from pipelines.serving.assets import published
 from tests.conftest import SAMPLE

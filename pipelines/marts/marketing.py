@@ -1,4 +1,4 @@
-"""Marketing analytics: how content spreads, groups, payment scenarios and daily KPIs."""
+"""marts.* of the marketing domain: how content spreads, groups, payment scenarios, daily KPIs."""
 
 from pipelines.sql_asset import sql_asset
 from pipelines.violations import violation_checks
@@ -44,18 +44,6 @@ SCENARIO_PAYMENTS_SPECS, SCENARIO_PAYMENTS_CHECKS = violation_checks(
     },
 )
 
-content_touches = sql_asset(
-    "features",
-    "content_touches",
-    "Per article or product and customer: the first touch and the share chain behind it.",
-    group="marketing",
-)
-content_conversions = sql_asset(
-    "features",
-    "content_conversions",
-    "Per purchase and item: the read or view in the window before it that takes the credit.",
-    group="marketing",
-)
 content_spread = sql_asset(
     "marts",
     "content_spread",

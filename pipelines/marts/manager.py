@@ -1,4 +1,5 @@
-"""Relationship managers (客户经理): what they did for their book, and the lead pool (抢单)."""
+"""marts.* of the manager domain (客户经理): what managers did for their book, and the lead
+pool (抢单)."""
 
 from pipelines.sql_asset import sql_asset
 from pipelines.violations import violation_checks
@@ -22,18 +23,6 @@ LEAD_POOL_SPECS, LEAD_POOL_CHECKS = violation_checks(
     },
 )
 
-manager_inquiries = sql_asset(
-    "features",
-    "manager_inquiries",
-    "Per customer inquiry to their manager: when asked, when answered, response minutes.",
-    group="manager",
-)
-recommendation_outcomes = sql_asset(
-    "features",
-    "recommendation_outcomes",
-    "Per manager recommendation: the purchases of that product it converted in the window.",
-    group="manager",
-)
 rm_performance = sql_asset(
     "marts",
     "rm_performance",

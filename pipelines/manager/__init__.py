@@ -1,1 +1,0 @@
-"""Relationship-manager analytics: what managers do for their book, and the lead pool."""

@@ -1,1 +1,0 @@
-"""Marketing analytics: content spread, groups, payment scenarios and daily KPIs."""
