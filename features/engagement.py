@@ -7,10 +7,7 @@ import datetime as dt
 import polars as pl
 
 # lifecycle thresholds: why these numbers is said next to each rule below
-NEW_DAYS = 30  # a customer is "new" for their first month in the app
-DORMANT_DAYS = 30  # no activity for a month: dormant
-AT_RISK_DROP = 0.5  # active days fell below half of the month before ...
-AT_RISK_MIN_BEFORE = 4  # ... and the month before was a real habit (4+ active days)
+from wealthgraph.config import PROFILE
 
 
 def engagement(daily: pl.LazyFrame, customers: pl.LazyFrame, as_of: dt.date) -> pl.DataFrame:
@@ -58,13 +55,18 @@ def engagement(daily: pl.LazyFrame, customers: pl.LazyFrame, as_of: dt.date) -> 
         .with_columns((pl.col("active_days_30") / 30).alias("frequency_30"))
     )
     stage = (
-        pl.when((pl.lit(as_of) - pl.col("registered_at")).dt.total_days() < NEW_DAYS)
+        pl.when(
+            (pl.lit(as_of) - pl.col("registered_at")).dt.total_days() < PROFILE.new_customer_days
+        )
         .then(pl.lit("new"))
-        .when(pl.col("recency_days").is_null() | (pl.col("recency_days") >= DORMANT_DAYS))
+        .when(
+            pl.col("recency_days").is_null()
+            | (pl.col("recency_days") >= PROFILE.dormant_after_days)
+        )
         .then(pl.lit("dormant"))
         .when(
-            (pl.col("active_days_prev_30") >= AT_RISK_MIN_BEFORE)
-            & (pl.col("active_days_30") < AT_RISK_DROP * pl.col("active_days_prev_30"))
+            (pl.col("active_days_prev_30") >= PROFILE.at_risk_min_active_days)
+            & (pl.col("active_days_30") < PROFILE.at_risk_drop * pl.col("active_days_prev_30"))
         )
         .then(pl.lit("at_risk"))
         .otherwise(pl.lit("active"))

@@ -42,6 +42,11 @@ class ProfileConfig:
     high_net_worth_from: float = 500_000
     private_banking_from: float = 6_000_000
     risk_assessment_valid_days: int = 365  # a risk questionnaire is valid for one year
+    # lifecycle stages (features/engagement.py)
+    new_customer_days: int = 30  # a customer is "new" for their first month in the app
+    dormant_after_days: int = 30  # no activity for a month: dormant
+    at_risk_drop: float = 0.5  # active days fell below half of the month before ...
+    at_risk_min_active_days: int = 4  # ... and the month before was a habit (4+ active days)
 
 
 PROFILE = ProfileConfig()
