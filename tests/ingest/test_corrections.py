@@ -40,6 +40,12 @@ def _days_later(day: str, days: int) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
+def _reassessed(row: dict, tolerance: str, days: int) -> dict:
+    """``row`` assessed again as ``tolerance``, ``days`` after its assessment."""
+    assessed = _days_later(row["risk_assessed_at"], days)
+    return {**row, "risk_tolerance": tolerance, "risk_assessed_at": assessed}
+
+
 def _quarantined(con: duckdb.DuckDBPyConnection, source: landing.Source) -> dict[int, str]:
     return dict(
         con.execute(
@@ -95,23 +101,11 @@ def test_the_latest_risk_assessment_wins_wherever_it_is_in_the_file(reference) -
     rows = _rows(path)
     first, second, third, fourth = [r for r in rows if r["risk_tolerance"] in ("C3", "C4")][:4]
     # a re-assessment put at the top of the file
-    on_top = {
-        **first,
-        "risk_tolerance": "C1",
-        "risk_assessed_at": _days_later(first["risk_assessed_at"], 1),
-    }
+    on_top = _reassessed(first, "C1", 1)
     # the usual correction: appended, later assessment
-    appended = {
-        **second,
-        "risk_tolerance": "C1",
-        "risk_assessed_at": _days_later(second["risk_assessed_at"], 1),
-    }
+    appended = _reassessed(second, "C1", 1)
     # a stale re-send appended: an older assessment does not win by coming later
-    stale = {
-        **third,
-        "risk_tolerance": "C5",
-        "risk_assessed_at": _days_later(third["risk_assessed_at"], -30),
-    }
+    stale = _reassessed(third, "C5", -30)
     # a line without an assessment loses to one with, even when it comes later
     unassessed = {**fourth, "risk_tolerance": None, "risk_assessed_at": None}
     line = _write(path, [on_top, *rows, appended, stale, unassessed])
@@ -155,19 +149,10 @@ def test_an_invalid_correction_does_not_hide_the_valid_lines(reference) -> None:
     alone, corrected = [r for r in rows if r["risk_tolerance"] == "C5"][:2]
     assessed = alone["risk_assessed_at"]
     # the only correction of `alone` is invalid: the original line stays, not superseded
-    invalid = {**alone, "risk_tolerance": "C1", "risk_assessed_at": _days_later(assessed, 5)}
-    invalid["branch_id"] = "B999"
+    invalid = {**_reassessed(alone, "C1", 5), "branch_id": "B999"}
     # `corrected` has a valid correction and a later invalid one: the valid correction wins
-    valid = {
-        **corrected,
-        "risk_tolerance": "C2",
-        "risk_assessed_at": _days_later(corrected["risk_assessed_at"], 1),
-    }
-    unknown = {
-        **valid,
-        "risk_tolerance": "C9",
-        "risk_assessed_at": _days_later(valid["risk_assessed_at"], 1),
-    }
+    valid = _reassessed(corrected, "C2", 1)
+    unknown = _reassessed(valid, "C9", 1)
     # a blank line among repeated keys (once failed the ingest in DuckDB's scan of Arrow tables)
     blank = b""
     line = _write(path, [*rows, invalid, valid, blank, unknown])
