@@ -5,8 +5,9 @@ checks."""
 import dagster as dg
 import polars as pl
 
+from pipelines.lineage import key_table, table_keys
 from wealthgraph.config import sql_params
-from wealthgraph.sql import violation_counts
+from wealthgraph.sql import sql_shape, violation_counts
 
 
 def violation_checks(asset: str, rules: dict[str, str]):
@@ -15,8 +16,17 @@ def violation_checks(asset: str, rules: dict[str, str]):
     ``rules`` maps each check name to its description; the SQL file is named after the table.
     """
     key = dg.AssetKey(asset.split("/"))
+    # the rules restate the table from what it was made of, which may be more than the table
+    # itself reads: those inputs are the checks' own dependencies, parsed from their SQL
+    reads = sql_shape("quality", f"{key.path[-1]}_violations").reads - {key_table(key)}
     specs = [
-        dg.AssetCheckSpec(name, asset=key, blocking=True, description=description)
+        dg.AssetCheckSpec(
+            name,
+            asset=key,
+            blocking=True,
+            description=description,
+            additional_deps=table_keys(*sorted(reads)),
+        )
         for name, description in rules.items()
     ]
 

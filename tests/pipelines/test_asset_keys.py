@@ -1,5 +1,6 @@
-"""Every asset key with its dependencies and checks, compared with a committed snapshot
-(tests/pipelines/asset_keys.txt) so that a change of the asset graph is reviewed like code.
+"""Every asset key with its dependencies and checks (with what each check reads), compared with
+a committed snapshot (tests/pipelines/asset_keys.txt), so that a change of the asset graph is
+reviewed like code.
 
 After an intended change, regenerate the snapshot and review its diff:
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import dagster as dg
 
 from pipelines.definitions import build_definitions
 from wealthgraph.settings import Settings
@@ -29,7 +32,12 @@ def asset_listing(defs) -> str:
         deps = sorted(parent.to_user_string() for parent in graph.get(key).parent_keys)
         lines = [name]
         lines += [f"  dep {dep}" for dep in deps]
-        lines += [f"  check {check}" for check in sorted(checks.get(name, []))]
+        for check in sorted(checks.get(name, [])):
+            lines.append(f"  check {check}")
+            spec = graph.get_check_spec(dg.AssetCheckKey(key, check))
+            lines += sorted(
+                f"    reads {d.asset_key.to_user_string()}" for d in spec.additional_deps
+            )
         blocks.append("\n".join(lines))
     return "\n".join(blocks) + "\n"
 
