@@ -30,6 +30,7 @@ import polars as pl
 
 SUFFIX = ".jsonl.gz"
 DATE_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
+DAY_STEM = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")  # a daily file's name without SUFFIX
 
 RISK_TOLERANCES = ("C1", "C2", "C3", "C4", "C5")
 RISK_LEVELS = ("R1", "R2", "R3", "R4", "R5")
@@ -389,13 +390,28 @@ def source_path(landing: Path, source: Source, day: dt.date | None = None) -> Pa
     return landing / source.folder / f"{source.name}{SUFFIX}"
 
 
+def file_day(stem: str) -> dt.date | None:
+    """The day a daily file's name (without its suffix) gives, or None when it gives none:
+    not ``YYYY-MM-DD``, or not a calendar day (``2026-02-30``)."""
+    match = DAY_STEM.match(stem)
+    if not match:
+        return None
+    try:
+        return dt.date(*map(int, match.groups()))
+    except ValueError:
+        return None
+
+
 def landed_days(landing: Path, source: Source) -> list[dt.date]:
-    """Days for which a daily source has a file, oldest first."""
+    """Days for which a daily source has a well-named file, oldest first (for tools and tests;
+    what a run reads is decided by wealthgraph.ingest.files, which names every other file)."""
     folder = landing / source.folder
     if not folder.is_dir():
         return []
-    days = (DATE_FILE.match(p.name) for p in folder.iterdir())
-    return sorted(dt.date.fromisoformat(m.group(1)) for m in days if m)
+    days = (
+        file_day(p.name.removesuffix(SUFFIX)) for p in folder.iterdir() if p.name.endswith(SUFFIX)
+    )
+    return sorted(d for d in days if d is not None)
 
 
 def write_jsonl(path: Path, rows: pl.DataFrame | Iterable[dict]) -> int:

@@ -82,3 +82,12 @@ def test_the_run_date_is_the_last_landed_day_not_in_the_future(one_day_landing):
     assert default_as_of(root, today=dt.date(2026, 12, 6)) == day
     assert default_as_of(root, today=day - dt.timedelta(days=1)) is None
     assert complete_days(root)[-1] == dt.date(2099, 1, 1)
+
+
+def test_landed_days_skip_names_that_give_no_day(tmp_path):
+    events = tmp_path / "events"
+    events.mkdir()
+    for name in ("2026-10-01.jsonl.gz", "2026-02-30.jsonl.gz", "2026-10-02.json.gz", "x.jsonl.gz"):
+        (events / name).write_bytes(b"")
+    # 2026-02-30 once raised ValueError in the tools and benchmarks that list days
+    assert landing.landed_days(tmp_path, landing.EVENTS) == [dt.date(2026, 10, 1)]

@@ -22,7 +22,6 @@ is not in the future (see ``default_as_of``).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,7 +31,6 @@ from wealthgraph.ingest.lines import LandingFileError, read_bytes
 
 EMPTY_MARKER = ".empty"
 TIMEZONE = "Asia/Shanghai"  # the bank's: landed days and the schedule are in its local time
-_DAY_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 # a gzip stream of no lines is ~20 bytes: only files this small are opened to count lines
 _SMALL = 1024
 STATUSES = ("ingest", "empty", "held", "refused")
@@ -68,13 +66,12 @@ def _has_lines(path: Path, size: int) -> bool:
 
 def _day_of(stem: str) -> tuple[dt.date | None, str | None]:
     """The day a file stem names, or why it names none."""
-    match = _DAY_NAME.match(stem)
-    if not match:
+    if not landing.DAY_STEM.match(stem):
         return None, f"unrecognised file name: expected YYYY-MM-DD{landing.SUFFIX}"
-    try:
-        return dt.date(*map(int, match.groups())), None
-    except ValueError:
-        return None, f"invalid date in file name: {stem} is not a calendar day"
+    day = landing.file_day(stem)
+    return (
+        (day, None) if day else (None, f"invalid date in file name: {stem} is not a calendar day")
+    )
 
 
 def survey_daily(root: Path, source: landing.Source, as_of: dt.date) -> list[SurveyedFile]:
