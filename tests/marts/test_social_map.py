@@ -34,7 +34,7 @@ def test_found_communities_keep_planted_circles_together(con):
 def test_planted_circles_recovered_at_circle_resolution(con):
     edges = con.execute(
         "select src_id, dst_id, tie_strength as weight from graph.edges "
-        "where edge_kind = 'customer'"
+        "where edge_kind = 'customer' order by src_id, dst_id"
     ).pl()
     found = node_metrics(edges, seed=42, resolution=8.0)
     joined = found.join(_planted(), left_on="node_id", right_on="customer_id")
@@ -49,7 +49,9 @@ def test_people_you_may_know_recovers_hidden_friendships(con):
     from wealthgraph.graph import people_you_may_know
 
     friends = con.execute(
-        "select src_id, dst_id, tie_strength as weight from graph.edges where relation = 'friend'"
+        "select src_id, dst_id, tie_strength as weight from graph.edges "
+        # ordered: which friendships are hidden must not depend on DuckDB's scan order
+        "where relation = 'friend' order by src_id, dst_id"
     ).pl()
     groups = con.execute("select customer_id, group_id from graph.memberships").pl()
     rng = np.random.default_rng(7)
@@ -73,8 +75,9 @@ def test_people_you_may_know_recovers_hidden_friendships(con):
     )
     hits = pairs.join(suggested, on=["customer_id", "candidate_id"], how="semi").height
     hit_rate = hits / pairs.height
-    # measured on the sample: 299 of 600 (0.50)
-    assert hit_rate >= 0.45, (
+    # measured on the sample: 295 of 600 (0.49); 0.46-0.52 over seeds 1-12 (a random top 10
+    # hits almost none), so 0.40 fails only when the ranking really got worse
+    assert hit_rate >= 0.40, (
         f"{hits} of {pairs.height} hidden friends in the top 10 ({hit_rate:.2f})"
     )
 
@@ -159,7 +162,7 @@ def test_fast_path_equals_networkx_on_the_sample(con):
 
     edges = con.execute(
         "select src_id, dst_id, tie_strength as weight from graph.edges "
-        "where edge_kind = 'customer'"
+        "where edge_kind = 'customer' order by src_id, dst_id"
     ).pl()
     fast = node_metrics(edges, seed=42).sort("node_id")
     slow = networkx_metrics(to_networkx(edges), seed=42).sort("node_id")
