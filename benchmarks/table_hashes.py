@@ -61,15 +61,17 @@ def main() -> int:
         print(json.dumps(now, indent=1))
         return 0
     before = json.loads(args.compare.read_text())
-    differ = 0
-    for name in sorted(before.keys() | now.keys()):
-        old, new = before.get(name), now.get(name)
-        if old != new:
-            differ += 1
-            print(f"{name}: {old} -> {new}")
-    same = len(before.keys() & now.keys()) - differ
-    print(f"{same} tables identical (rows and content hash), {differ} differ", file=sys.stderr)
-    return 1 if differ else 0
+    shared = before.keys() & now.keys()
+    differ = [name for name in sorted(shared) if before[name] != now[name]]
+    for name in differ:
+        print(f"{name}: {before[name]} -> {now[name]}")
+    gone, new = sorted(before.keys() - now.keys()), sorted(now.keys() - before.keys())
+    print(
+        f"{len(shared) - len(differ)} of {len(before)} tables identical (rows and content hash), "
+        f"{len(differ)} differ, {len(gone)} gone {gone or ''}, {len(new)} new {new or ''}",
+        file=sys.stderr,
+    )
+    return 1 if differ or gone else 0
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pipelines.marts import assets as mart_assets
 from pipelines.marts import manager as manager_marts
 from pipelines.marts import marketing as marketing_marts
 from pipelines.marts import wealth as wealth_marts
+from pipelines.metadata import describe
 from pipelines.partitions import landing_days
 from pipelines.quality.assets import ingest_audit, landing_files, quarantine, recommendation_eval
 from pipelines.recommend import assets as recommend_assets
@@ -33,28 +34,32 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """Definitions for a landing folder and warehouse (default: from the environment)."""
     settings = settings or Settings.from_env()
     return dg.Definitions(
-        assets=[
-            landing_files,
-            vocabularies,
-            *all_ingest_assets(landing_days),
-            quarantine,
-            ingest_audit,
-            recommendation_eval,
-            published,
-            *dg.load_assets_from_modules(
-                [
-                    feature_assets,
-                    manager_features,
-                    marketing_features,
-                    graph_assets,
-                    recommend_assets,
-                    mart_assets,
-                    wealth_marts,
-                    manager_marts,
-                    marketing_marts,
-                ]
-            ),
-        ],
+        # every table's description and columns come from its sql/<schema>/<name>.yml
+        assets=dg.map_asset_specs(
+            describe,
+            [
+                landing_files,
+                vocabularies,
+                *all_ingest_assets(landing_days),
+                quarantine,
+                ingest_audit,
+                recommendation_eval,
+                published,
+                *dg.load_assets_from_modules(
+                    [
+                        feature_assets,
+                        manager_features,
+                        marketing_features,
+                        graph_assets,
+                        recommend_assets,
+                        mart_assets,
+                        wealth_marts,
+                        manager_marts,
+                        marketing_marts,
+                    ]
+                ),
+            ],
+        ),
         jobs=[main_job, evaluation_job],
         schedules=[daily_schedule, weekly_evaluation],
         sensors=[landing_files_sensor],

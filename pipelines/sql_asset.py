@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from pipelines.lineage import table_keys
-from pipelines.metadata import preview_metadata
+from pipelines.metadata import built_schema, preview_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from wealthgraph.config import sql_params
@@ -39,7 +39,6 @@ SQL_ASSETS: dict[dg.AssetKey, SqlAsset] = {}
 def sql_asset(
     schema: str,
     name: str,
-    description: str,
     by_as_of: bool = False,
     check_specs: list[dg.AssetCheckSpec] | None = None,
     checks=None,
@@ -48,6 +47,7 @@ def sql_asset(
 ) -> dg.AssetsDefinition:
     """An asset that (re)builds ``schema.name`` from its SQL file as of the latest landed day.
 
+    Its description, columns and checks' descriptions come from the table's .yml beside the SQL.
     It depends on the tables the file reads, plus ``extra_reads`` (``schema.table`` names the
     asset's Python code reads, each said why where it is passed). ``checks(con, as_of)`` may
     return AssetCheckResults for ``check_specs``; ``group`` is the domain the UI lists it under
@@ -59,7 +59,6 @@ def sql_asset(
         name=name,
         key_prefix=schema,
         group_name=group or schema,
-        description=description,
         deps=table_keys(*lineage.reads),
         check_specs=check_specs,
     )
@@ -70,8 +69,14 @@ def sql_asset(
             rows = build_table(con, schema, name, params, by_as_of=by_as_of)
             preview = con.execute(f"select * from {schema}.{name} limit 5").pl()
             results = checks(con, as_of) if checks else []
+            columns = built_schema(con, f"{schema}.{name}")
         return dg.MaterializeResult(
-            metadata={"rows": rows, "as_of": str(as_of), "preview": preview_metadata(preview)},
+            metadata={
+                "rows": rows,
+                "as_of": str(as_of),
+                "preview": preview_metadata(preview),
+                **columns,
+            },
             check_results=results,
         )
 

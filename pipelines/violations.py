@@ -5,42 +5,36 @@ checks."""
 import dagster as dg
 import polars as pl
 
-from pipelines.lineage import key_table, table_keys
+from pipelines.lineage import table_keys
+from pipelines.metadata import check_specs
+from wealthgraph import catalog
 from wealthgraph.config import sql_params
 from wealthgraph.sql import sql_shape, violation_counts
 
 
-def violation_checks(asset: str, rules: dict[str, str]):
-    """Check specs and the function that evaluates them for ``asset`` ("schema/table").
+def violation_checks(table: str):
+    """Check specs and the function that evaluates them for ``table`` ("schema.name").
 
-    ``rules`` maps each check name to its description; the SQL file is named after the table.
+    The rules are the checks of the table's .yml; the SQL file is named after the table.
     """
-    key = dg.AssetKey(asset.split("/"))
+    name = table.split(".")[1]
+    rules = catalog.table(table).checks
     # the rules restate the table from what it was made of, which may be more than the table
     # itself reads: those inputs are the checks' own dependencies, parsed from their SQL
-    reads = sql_shape("quality", f"{key.path[-1]}_violations").reads - {key_table(key)}
-    specs = [
-        dg.AssetCheckSpec(
-            name,
-            asset=key,
-            blocking=True,
-            description=description,
-            additional_deps=table_keys(*sorted(reads)),
-        )
-        for name, description in rules.items()
-    ]
+    reads = sql_shape("quality", f"{name}_violations").reads - {table}
+    specs = check_specs(table, additional_deps=table_keys(*sorted(reads)))
 
     def evaluate(con, as_of) -> list[dg.AssetCheckResult]:
         params = {"as_of": as_of, **sql_params()}
-        counts = violation_counts(con, key.path[-1], params)
+        counts = violation_counts(con, name, params)
         results = []
-        for name, description in rules.items():
-            row = counts.filter(pl.col("check_name") == name)
+        for check, description in rules.items():
+            row = counts.filter(pl.col("check_name") == check)
             violations = int(row["violations"].sum())
             examples = ", ".join(row["examples"].drop_nulls().to_list()) or "none"
             results.append(
                 dg.AssetCheckResult(
-                    check_name=name,
+                    check_name=check,
                     passed=violations == 0,
                     description=description,
                     metadata={"violations": violations, "examples": examples},

@@ -28,7 +28,8 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
         "# Data dictionary",
         "",
         "What the published copy holds (generated from its DuckDB comments by",
-        "`python -m wealthgraph.dictionary`; edit `sql/dictionary.yml`, not this file).",
+        "`python -m wealthgraph.dictionary`; edit each table's `sql/<schema>/<name>.yml`, not",
+        "this file).",
         "Ids only: no customer name, phone or ID number is published.",
         "",
     ]

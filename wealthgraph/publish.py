@@ -14,16 +14,14 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import duckdb
-import yaml
 
+from wealthgraph import catalog
 from wealthgraph.landing import PERSONAL_FIELDS
-from wealthgraph.settings import ROOT, env_number
+from wealthgraph.settings import env_number
 
-DICTIONARY = ROOT / "sql" / "dictionary.yml"
 DATABASE_NAME = "wealthgraph.duckdb"
 KEEP_VERSIONS = 3
 KEEP_VERSIONS_ENV = "WEALTHGRAPH_KEEP_VERSIONS"
@@ -103,12 +101,6 @@ class Published:
         return (now - self.published_at).total_seconds()
 
 
-@cache
-def dictionary() -> dict[str, dict]:
-    """``sql/dictionary.yml``: a description of every published table and column."""
-    return yaml.safe_load(DICTIONARY.read_text(encoding="utf-8")) or {}
-
-
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -127,13 +119,11 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def _describe(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> None:
-    entry = dictionary().get(table) or {}
-    if entry.get("description"):
-        con.execute(f"comment on table pub.{table} is {_quote(entry['description'])}")
-    described = entry.get("columns") or {}
+    described = catalog.table(table)
+    con.execute(f"comment on table pub.{table} is {_quote(described.description)}")
     for column in columns:
-        if described.get(column):
-            con.execute(f'comment on column pub.{table}."{column}" is {_quote(described[column])}')
+        if text := described.column(column):
+            con.execute(f'comment on column pub.{table}."{column}" is {_quote(text)}')
 
 
 def keep_versions() -> int:

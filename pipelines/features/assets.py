@@ -15,12 +15,10 @@ from wealthgraph.warehouse import latest_day, write_slice
 user_daily_activity = sql_asset(
     "features",
     "user_daily_activity",
-    "One row per customer and active day: messages, transfers, reads, purchases, channels, hours.",
 )
 customers = sql_asset(
     "features",
     "customers",
-    "Every customer registered by the as-of date, as known then (risk, age), ids only.",
     by_as_of=True,
     # the daily sources fix the as-of date (latest_day), so they must be in first
     extra_reads=AS_OF_SOURCES,
@@ -28,13 +26,16 @@ customers = sql_asset(
 topic_affinity = sql_asset(
     "features",
     "topic_affinity",
-    "Per customer and article topic: 90-day engagement score and its share of the customer's.",
     by_as_of=True,
 )
 holdings = sql_asset(
     "features",
     "holdings",
-    "Per customer and product: balance in the latest snapshot on or before the as-of date.",
+    by_as_of=True,
+)
+finances = sql_asset(
+    "features",
+    "finances",
     by_as_of=True,
 )
 
@@ -49,7 +50,6 @@ def _daily(con) -> pl.LazyFrame:
     deps=table_keys("features.user_daily_activity", "core.customers"),
 )
 def engagement(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Per customer: first/last seen, active days 7/30/90, recency-frequency, lifecycle stage."""
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
         customers = con.execute("select customer_id, registered_at from core.customers").pl()
@@ -67,7 +67,6 @@ def engagement(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Ma
     deps=table_keys("features.user_daily_activity"),
 )
 def behaviour(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Per customer: activity over the 30 days to the as-of date, the 30 before, and the change."""
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
         frame = period_behaviour(_daily(con), as_of, days=30)
@@ -78,6 +77,5 @@ def behaviour(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
 product_interactions = sql_asset(
     "features",
     "product_interactions",
-    "Per customer and wealth product: 90-day views, shares, purchases, redemptions; held or not.",
     by_as_of=True,
 )

@@ -6,13 +6,11 @@ from pipelines.sql_asset import sql_asset
 manager_inquiries = sql_asset(
     "features",
     "manager_inquiries",
-    "Per customer inquiry to their manager: when asked, when answered, response minutes.",
     group="manager",
 )
 
 recommendation_outcomes = sql_asset(
     "features",
     "recommendation_outcomes",
-    "Per manager recommendation: the purchases of that product it converted in the window.",
     group="manager",
 )

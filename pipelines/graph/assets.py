@@ -7,62 +7,30 @@ from pipelines.metadata import preview_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
+from pipelines.violations import violation_checks
 from wealthgraph.config import GRAPH
 from wealthgraph.graph import node_metrics as compute_node_metrics
 from wealthgraph.graph import people_you_may_know as compute_pymk
 from wealthgraph.warehouse import latest_day, write_slice
 
+EDGES_SPECS, EDGES_CHECKS = violation_checks("graph.edges")
+
 memberships = sql_asset(
     "graph",
     "memberships",
-    "Who is in which group as of the latest day: reference state plus join/leave events.",
 )
 edges = sql_asset(
     "graph",
     "edges",
-    "One row per connected pair (customer-customer, customer-manager): evidence and tie strength.",
-    check_specs=[
-        dg.AssetCheckSpec(
-            "endpoints_known_no_self_loops",
-            asset=dg.AssetKey(["graph", "edges"]),
-            blocking=True,
-            description="Both endpoints are core customers (or a manager); no self-loops.",
-        )
-    ],
-    checks=lambda con, as_of: [_edges_check(con)],
+    check_specs=EDGES_SPECS,
+    checks=EDGES_CHECKS,
 )
 
 
 ties = sql_asset(
     "graph",
     "ties",
-    "Customer-to-customer edges seen from each end: one row per customer and contact.",
 )
-
-
-def _edges_check(con) -> dg.AssetCheckResult:
-    bad = con.execute(
-        """
-        select
-            count(*) filter (where src_id = dst_id) as self_loops,
-            count(*) filter (
-                where src_id not in (select customer_id from core.customers)
-                or (edge_kind = 'customer'
-                    and dst_id not in (select customer_id from core.customers))
-                or (edge_kind = 'manager'
-                    and dst_id not in (select manager_id from core.managers))
-            ) as unknown_endpoints,
-            count(*) filter (where edge_kind = 'customer' and src_id > dst_id) as unordered
-        from graph.edges
-        """
-    ).fetchone()
-    return dg.AssetCheckResult(
-        check_name="endpoints_known_no_self_loops",
-        passed=sum(bad) == 0,
-        metadata=dict(
-            zip(("self_loops", "unknown_endpoints", "unordered_pairs"), bad, strict=True)
-        ),
-    )
 
 
 def _customer_edges(con):
@@ -76,7 +44,6 @@ def _customer_edges(con):
 
 @dg.asset(key_prefix="graph", group_name="graph", deps=table_keys("graph.edges"))
 def node_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Per customer in the graph: degree, weighted degree, PageRank, community, clustering."""
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
         frame = compute_node_metrics(
@@ -96,7 +63,6 @@ def node_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
 communities = sql_asset(
     "graph",
     "communities",
-    "One row per community (circle): size, members' AUM, dominant topics and product classes.",
 )
 
 
@@ -106,7 +72,6 @@ communities = sql_asset(
 def people_you_may_know(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> dg.MaterializeResult:
-    """Per customer: top friend suggestions (friends of friends, shared groups) with the reason."""
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
         friends = con.execute(

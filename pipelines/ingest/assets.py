@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.lineage import table_keys
-from pipelines.metadata import preview_metadata
+from pipelines.metadata import check_specs, preview_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import LandingFolder, Warehouse
 from wealthgraph import ingest, landing
@@ -25,16 +25,6 @@ from wealthgraph.sql import parse_sql
 
 # single-run backfills (BackfillPolicy) are beta; they are what lets one run ingest many days
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
-
-DESCRIPTIONS = {
-    "raw": (
-        "Every line of the {folder} file{s} for {name}, numbered; the landed bytes of the "
-        "lines that were not accepted."
-    ),
-    "staging": "Every {name} line with the first reason it is rejected (null = accepted); "
-    "rejected lines keep their typed fields and text.",
-    "core": "Accepted {name}: typed, deduplicated, every id known{extra}.",
-}
 
 
 def _batches(
@@ -77,15 +67,6 @@ def _check(
     )
 
 
-def _spec(layer: str, source: Source, blocking: bool, description: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
-        f"{layer}_expectations",
-        asset=dg.AssetKey([layer, source.name]),
-        blocking=blocking,
-        description=description,
-    )
-
-
 def _partitioning(source: Source, partitions: dg.PartitionsDefinition) -> dict:
     if not source.daily:
         return {}
@@ -116,13 +97,11 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
     specs = [
         dg.AssetSpec(
             keys["raw"],
-            description=DESCRIPTIONS["raw"].format(folder=source.folder, s=daily, name=name),
             group_name="ingest",
             deps=[dg.AssetKey(["quality", "landing_files"])],
         ),
         dg.AssetSpec(
             keys["staging"],
-            description=DESCRIPTIONS["staging"].format(name=name),
             group_name="ingest",
             # what its rules read, by parsing them; its own core table (read to drop ids
             # already ingested) would be a cycle
@@ -130,9 +109,6 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
         ),
         dg.AssetSpec(
             keys["core"],
-            description=DESCRIPTIONS["core"].format(
-                name=name, extra=", inside its day" if source.daily else ""
-            ),
             group_name="ingest",
             deps=[keys["staging"]],
         ),
@@ -143,16 +119,11 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
         description=f"Read the {name} landing file{daily} once and write raw, staging and "
         "core in one transaction per batch of days.",
         specs=specs,
+        # the raw layer only numbers lines: a miscount there warns, the layers built on it stop
         check_specs=[
-            _spec("raw", source, False, "Lines numbered from 1, one per file line."),
-            _spec("staging", source, True, "One staging row per raw line; reasons are known."),
-            _spec("core", source, True, "Keys, accepted values, known ids, ranges (GX)."),
-            dg.AssetCheckSpec(
-                "rows_balanced",
-                asset=keys["core"],
-                blocking=True,
-                description="Per file: rows in = rows accepted + rows quarantined.",
-            ),
+            *check_specs(f"raw.{name}", blocking=False),
+            *check_specs(f"staging.{name}"),
+            *check_specs(f"core.{name}"),
         ],
         **_partitioning(source, partitions),
     )

@@ -19,18 +19,8 @@ VOCABULARIES = ("enums", "event_types")
     name="vocabularies",
     description="Write the landing contract's vocabularies as core.enums and core.event_types.",
     specs=[
-        dg.AssetSpec(
-            ["core", "enums"],
-            group_name="ingest",
-            description="Every accepted value per field (domain), in the contract's order "
-            "(position).",
-        ),
-        dg.AssetSpec(
-            ["core", "event_types"],
-            group_name="ingest",
-            description="Every event type, the kind of target it names and whether it needs an "
-            "amount.",
-        ),
+        dg.AssetSpec(["core", "enums"], group_name="ingest"),
+        dg.AssetSpec(["core", "event_types"], group_name="ingest"),
     ],
 )
 def vocabularies(warehouse: Warehouse):

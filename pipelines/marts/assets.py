@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.metadata import check_specs
 from pipelines.sql_asset import sql_asset
 from pipelines.violations import violation_checks
 from wealthgraph.landing import PERSONAL_FIELDS
@@ -31,63 +32,28 @@ def _one_row_per_customer(table: str):
     return check
 
 
-def _spec(schema: str, name: str, check: str, description: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
-        check, asset=dg.AssetKey([schema, name]), blocking=True, description=description
-    )
-
-
 user_profile = sql_asset(
     "marts",
     "user_profile",
-    "Per customer and as-of date: the point-in-time user profile (用户画像), ids only.",
     by_as_of=True,
-    check_specs=[
-        _spec(
-            "marts",
-            "user_profile",
-            "one_row_per_customer_no_personal_data",
-            "One row per customer and date; no name, phone or ID number column.",
-        )
-    ],
+    check_specs=check_specs("marts.user_profile"),
     checks=lambda con, as_of: [_one_row_per_customer("marts.user_profile")(con, as_of)],
 )
 social_map = sql_asset(
     "marts",
     "social_map",
-    "Per customer and date: top contacts, circles, influence, 30-day behaviour (社交图谱).",
     by_as_of=True,
-    check_specs=[
-        _spec(
-            "marts",
-            "social_map",
-            "one_row_per_customer_no_personal_data",
-            "One row per customer and date; no name, phone or ID number column.",
-        )
-    ],
+    check_specs=check_specs("marts.social_map"),
     checks=lambda con, as_of: [_one_row_per_customer("marts.social_map")(con, as_of)],
 )
 
 
-RECOMMENDATION_SPECS, RECOMMENDATION_CHECKS = violation_checks(
-    "marts/recommendations",
-    {
-        "suitable_products_only": "No product above the customer's risk tolerance, or to a "
-        "customer whose risk assessment is missing or expired, or off sale, or beyond their "
-        "cash.",
-        "nothing_already_held_or_joined": "No held product (unless it takes top-ups), held loan, "
-        "joined group, existing friend or the customer themself.",
-        "top_n_per_kind": "Ranks run 1..n per customer and kind with n at most the kind's top N, "
-        "and at most max_per_class products of one class.",
-        "every_row_has_a_reason": "Every recommendation carries at least one reason.",
-    },
-)
+RECOMMENDATION_SPECS, RECOMMENDATION_CHECKS = violation_checks("marts.recommendations")
 
 
 recommendations = sql_asset(
     "marts",
     "recommendations",
-    "Per customer, kind and rank: the recommended item, score and reasons the app shows.",
     by_as_of=True,
     check_specs=RECOMMENDATION_SPECS,
     checks=RECOMMENDATION_CHECKS,

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.lineage import table_keys
-from pipelines.metadata import preview_metadata
+from pipelines.metadata import check_specs, preview_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
@@ -62,37 +62,24 @@ def _summary_checks(con, as_of) -> list[dg.AssetCheckResult]:
     ]
 
 
-def _spec(name: str, check: str, description: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
-        check, asset=dg.AssetKey(["marts", name]), blocking=True, description=description
-    )
-
-
 wealth_history = sql_asset(
     "marts",
     "wealth_history",
-    "Per customer and month: net worth, assets and liabilities at the month's last snapshot.",
     by_as_of=True,
-    check_specs=[_spec("wealth_history", "no_missing_months", "Every month from the first.")],
+    check_specs=check_specs("marts.wealth_history"),
     checks=_history_checks,
 )
 wealth_summary = sql_asset(
     "marts",
     "wealth_summary",
-    "Per customer and date: assets, debts, net worth, allocation, change, cash flow, risk match.",
     by_as_of=True,
-    check_specs=[
-        _spec("wealth_summary", "net_worth_is_assets_minus_liabilities", "Exact, per row."),
-        _spec("wealth_summary", "allocation_shares_sum_to_one", "Within 0.001 where assets > 0."),
-        _spec("wealth_summary", "one_row_per_customer", "One row per customer and date."),
-    ],
+    check_specs=check_specs("marts.wealth_summary"),
     checks=_summary_checks,
 )
 
 
 @dg.asset(key_prefix="marts", group_name="marts", deps=table_keys("marts.wealth_summary"))
 def wealth_advice(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Per customer, date and rule: passed, a message the customer understands, value, threshold."""
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
         summary = con.execute("select * from marts.wealth_summary where as_of = ?", [as_of]).pl()

@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines.metadata import preview_metadata
+from pipelines.metadata import check_specs, preview_metadata
 from pipelines.partitions import run_as_of
 from pipelines.replay import replay_at
 from pipelines.resources import LandingFolder, Warehouse
@@ -25,21 +25,12 @@ _INGESTED = [dg.AssetKey(["core", name]) for name in landing.SOURCES]
 @dg.asset(
     key_prefix="quality",
     group_name="quality",
-    check_specs=[
-        dg.AssetCheckSpec(
-            "no_file_refused",
-            asset=dg.AssetKey(["quality", "landing_files"]),
-            blocking=False,
-            description="Every landing file was ingested, declared empty or is held for a later "
-            "run date; a refused file is named with its reason.",
-        )
-    ],
+    # a refused file is named and warned about; the run still publishes what it did ingest
+    check_specs=check_specs("quality.landing_files", blocking=False),
 )
 def landing_files(
     context: dg.AssetExecutionContext, warehouse: Warehouse, landing_folder: LandingFolder
 ) -> dg.MaterializeResult:
-    """Every entry of the landing folders and what the run does with it: ingest, empty, held
-    or refused, with the reason."""
     root = landing_folder.root
     as_of = run_as_of(context) or default_as_of(root) or dt.date.min
     surveyed = pl.DataFrame(
@@ -87,7 +78,6 @@ def landing_files(
 
 @dg.asset(key_prefix="quality", group_name="quality", deps=_INGESTED)
 def quarantine(warehouse: Warehouse) -> dg.MaterializeResult:
-    """Every landed line that was not accepted, with its source, file, line and reason."""
     with warehouse.get_connection() as con:
         con.execute(f"create or replace view quality.quarantine as {quality_view('quarantine')}")
         by_reason = con.execute(
@@ -105,17 +95,9 @@ def quarantine(warehouse: Warehouse) -> dg.MaterializeResult:
     key_prefix="quality",
     group_name="quality",
     deps=_INGESTED,
-    check_specs=[
-        dg.AssetCheckSpec(
-            "every_file_balanced",
-            asset=dg.AssetKey(["quality", "ingest_audit"]),
-            blocking=True,
-            description="rows in = accepted + quarantined, and accepted rows are all in core.",
-        )
-    ],
+    check_specs=check_specs("quality.ingest_audit"),
 )
 def ingest_audit(warehouse: Warehouse) -> dg.MaterializeResult:
-    """Per landing file: rows in, accepted, quarantined and present in core."""
     with warehouse.get_connection() as con:
         con.execute(
             f"create or replace view quality.ingest_audit as {quality_view('ingest_audit')}"
@@ -160,7 +142,6 @@ def ingest_audit(warehouse: Warehouse) -> dg.MaterializeResult:
 def recommendation_eval(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> dg.MaterializeResult:
-    """Time-split offline metrics of the recommenders beside popularity and plain ALS."""
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
         cutoff = as_of - dt.timedelta(days=RECOMMEND.eval_test_days)

@@ -8,28 +8,19 @@ from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
 from wealthgraph.recommend import products as product_recommender
+from wealthgraph.sql import sql_shape
 from wealthgraph.warehouse import latest_day, write_slice
 
-
-@dg.asset(
-    key_prefix="recommend",
-    group_name="recommend",
-    # what product_recommender.load_inputs reads
-    deps=table_keys(
-        "features.customers",
-        "features.holdings",
-        "features.product_interactions",
-        "marts.user_profile",
-        "marts.wealth_summary",
-        "graph.edges",
-        "core.articles",
-        "core.enums",
-        "core.events",
-        "core.products",
-    ),
+# the tables product_recommender.load_inputs reads: those of its SQL files
+PRODUCT_READS = sorted(
+    set().union(
+        *(sql_shape("recommend", name).reads for name in product_recommender.INPUT_QUERIES.values())
+    )
 )
+
+
+@dg.asset(key_prefix="recommend", group_name="recommend", deps=table_keys(*PRODUCT_READS))
 def products(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Per customer: suitable wealth products from the social blend (ALS, ties, co-holding)."""
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
         inputs = product_recommender.load_inputs(con, as_of)
@@ -48,15 +39,12 @@ def products(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
 loans = sql_asset(
     "recommend",
     "loans",
-    "Per customer: loans they qualify for by credit grade, debt and repayment record.",
 )
 topics = sql_asset(
     "recommend",
     "topics",
-    "Per customer: finance topics read by close friends and their circle, not yet followed.",
 )
 activities = sql_asset(
     "recommend",
     "activities",
-    "Per customer: industry and interest groups in their branch that friends belong to.",
 )

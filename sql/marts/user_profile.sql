@@ -1,7 +1,8 @@
 -- marts.user_profile: per customer and as-of date, the user profile (用户画像), point in time:
 -- only data up to $as_of. Demographics, risk and credit, manager, engagement, topic affinity,
 -- holdings and AUM by class, social metrics, lifecycle stage and segment. Ids only: no name,
--- phone or ID number.
+-- phone or ID number. Assets, debts and segment come from features.finances, where the
+-- recommenders read them too.
 with people as (
     select * from features.customers where as_of = $as_of::date
 ),
@@ -9,9 +10,6 @@ with people as (
 aum as (
     select
         customer_id,
-        coalesce(sum(balance) filter (where not is_liability), 0) as aum,
-        coalesce(sum(balance) filter (where is_liability), 0) as liabilities,
-        coalesce(sum(balance) filter (where product_class = 'current'), 0) as aum_current,
         coalesce(sum(balance) filter (where product_class = 'time_deposit'), 0)
             as aum_time_deposit,
         coalesce(sum(balance) filter (where product_class = 'wealth'), 0) as aum_wealth,
@@ -74,9 +72,9 @@ final as (
         coalesce(engagement.recency_score, 1) as recency_score,
         coalesce(engagement.frequency_score, 1) as frequency_score,
         coalesce(topics.top_topics, []) as top_topics,
-        coalesce(aum.aum, 0) as aum,
-        coalesce(aum.liabilities, 0) as liabilities,
-        coalesce(aum.aum_current, 0) as aum_current,
+        finances.total_assets as aum,
+        finances.total_liabilities as liabilities,
+        finances.current_balance as aum_current,
         coalesce(aum.aum_time_deposit, 0) as aum_time_deposit,
         coalesce(aum.aum_wealth, 0) as aum_wealth,
         coalesce(aum.aum_fund, 0) as aum_fund,
@@ -91,13 +89,10 @@ final as (
         metrics.community_id,
         coalesce(metrics.clustering, 0) as clustering,
         coalesce(engagement.lifecycle_stage, 'dormant') as lifecycle_stage,
-        case
-            when coalesce(aum.aum, 0) >= $private_banking_from then 'private_banking'
-            when coalesce(aum.aum, 0) >= $high_net_worth_from then 'high_net_worth'
-            when coalesce(aum.aum, 0) >= $affluent_from then 'affluent'
-            else 'mass'
-        end as segment
+        finances.segment
     from people
+    left join features.finances as finances
+        on finances.customer_id = people.customer_id and finances.as_of = $as_of::date
     left join features.engagement as engagement
         on engagement.customer_id = people.customer_id and engagement.as_of = $as_of::date
     left join aum on aum.customer_id = people.customer_id

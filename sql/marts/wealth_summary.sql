@@ -1,24 +1,25 @@
 -- marts.wealth_summary: per customer and as-of date, the my-wealth overview (我的财富): assets,
 -- liabilities, net worth, allocation by class and risk, change over 1 and 3 months and the
 -- year, income and spending by category, savings rate, idle cash, maturities, risk match and
--- concentration. Thresholds come from wealthgraph.config.WealthConfig.
+-- concentration. Thresholds come from wealthgraph.config.WealthConfig. The figures the
+-- recommenders share (assets, debts, spending, idle cash) come from features.finances.
 with holdings as (
     select * from features.holdings where as_of = $as_of::date
+),
+
+finances as (
+    select * from features.finances where as_of = $as_of::date
 ),
 
 totals as (
     select
         customer_id,
-        coalesce(sum(balance) filter (where not is_liability), 0) as total_assets,
-        coalesce(sum(balance) filter (where is_liability), 0) as total_liabilities,
-        coalesce(sum(balance) filter (where product_class = 'current'), 0) as current_balance,
         coalesce(sum(balance) filter (where product_class in ('current', 'time_deposit')), 0)
             as liquid_assets,
         coalesce(max(balance) filter (where not is_liability), 0) as largest_holding,
         coalesce(max(right(risk_level, 1)::int) filter (
             where not is_liability and balance > 0
         ), 0) as max_held_risk,
-        bool_or(is_overdue and is_liability) as has_overdue_loan,
         count(*) filter (
             where next_maturity_date between $as_of::date
                 and $as_of::date + $maturity_window_days::int
@@ -47,20 +48,20 @@ by_risk as (
 
 allocation as (
     select
-        totals.customer_id,
+        finances.customer_id,
         (
             select list({'product_class': product_class, 'amount': amount,
-                'share': round(amount / nullif(totals.total_assets, 0), 4)}
+                'share': round(amount / nullif(finances.total_assets, 0), 4)}
                 order by amount desc, product_class)
-            from by_class where by_class.customer_id = totals.customer_id
+            from by_class where by_class.customer_id = finances.customer_id
         ) as allocation_by_class,
         (
             select list({'risk_level': risk_level, 'amount': amount,
-                'share': round(amount / nullif(totals.total_assets, 0), 4)}
+                'share': round(amount / nullif(finances.total_assets, 0), 4)}
                 order by risk_level)
-            from by_risk where by_risk.customer_id = totals.customer_id
+            from by_risk where by_risk.customer_id = finances.customer_id
         ) as allocation_by_risk
-    from totals
+    from finances
 ),
 
 history as (
@@ -98,7 +99,6 @@ cash_flow as (
         coalesce(sum(amount_1m) filter (where direction = 'credit'), 0) as income_1m,
         coalesce(sum(amount_3m) filter (where direction = 'credit'), 0) as income_3m,
         coalesce(sum(amount_1m) filter (where direction = 'debit'), 0) as spending_1m,
-        coalesce(sum(amount_3m) filter (where direction = 'debit'), 0) as spending_3m,
         list({'category': category, 'amount_1m': coalesce(amount_1m, 0), 'amount_3m': amount_3m}
             order by amount_3m desc, category) filter (where direction = 'credit')
             as income_by_category,
@@ -119,33 +119,25 @@ final as (
     select
         people.customer_id,
         $as_of::date as as_of,
-        coalesce(totals.total_assets, 0) as total_assets,
-        coalesce(totals.total_liabilities, 0) as total_liabilities,
-        coalesce(totals.total_assets, 0) - coalesce(totals.total_liabilities, 0) as net_worth,
+        finances.total_assets,
+        finances.total_liabilities,
+        finances.net_worth,
         coalesce(allocation.allocation_by_class, []) as allocation_by_class,
         coalesce(allocation.allocation_by_risk, []) as allocation_by_risk,
-        coalesce(totals.total_assets, 0) - coalesce(totals.total_liabilities, 0)
-            - history.net_worth_1m_ago as net_worth_change_1m,
-        coalesce(totals.total_assets, 0) - coalesce(totals.total_liabilities, 0)
-            - history.net_worth_3m_ago as net_worth_change_3m,
-        coalesce(totals.total_assets, 0) - coalesce(totals.total_liabilities, 0)
-            - history.net_worth_last_year_end as net_worth_change_ytd,
+        finances.net_worth - history.net_worth_1m_ago as net_worth_change_1m,
+        finances.net_worth - history.net_worth_3m_ago as net_worth_change_3m,
+        finances.net_worth - history.net_worth_last_year_end as net_worth_change_ytd,
         coalesce(cash_flow.income_1m, 0) as income_1m,
         coalesce(cash_flow.spending_1m, 0) as spending_1m,
         coalesce(cash_flow.income_3m, 0) as income_3m,
-        coalesce(cash_flow.spending_3m, 0) as spending_3m,
+        finances.spending_3m,
         coalesce(cash_flow.income_by_category, []) as income_by_category,
         coalesce(cash_flow.spending_by_category, []) as spending_by_category,
-        (cash_flow.income_3m - cash_flow.spending_3m) / nullif(cash_flow.income_3m, 0)
+        (cash_flow.income_3m - finances.spending_3m) / nullif(cash_flow.income_3m, 0)
             as savings_rate,
-        coalesce(cash_flow.spending_3m, 0) / 3 as monthly_spending,
-        coalesce(totals.liquid_assets, 0) / nullif(coalesce(cash_flow.spending_3m, 0) / 3, 0)
-            as liquid_months,
-        greatest(
-            coalesce(totals.current_balance, 0)
-            - $idle_cash_months * coalesce(cash_flow.spending_3m, 0) / 3,
-            0
-        ) as idle_cash,
+        finances.spending_3m / 3 as monthly_spending,
+        coalesce(totals.liquid_assets, 0) / nullif(finances.spending_3m / 3, 0) as liquid_months,
+        finances.idle_cash,
         coalesce(totals.maturing_products, 0) as maturing_products_30d,
         coalesce(totals.maturing_amount, 0) as maturing_amount_30d,
         people.risk_tolerance,
@@ -154,10 +146,11 @@ final as (
         coalesce(
             totals.max_held_risk > right(people.risk_tolerance, 1)::int, false
         ) as is_risk_mismatch,
-        totals.largest_holding / nullif(totals.total_assets, 0) as concentration_share,
-        totals.total_liabilities / nullif(totals.total_assets, 0) as debt_to_asset_ratio,
-        coalesce(totals.has_overdue_loan, false) as has_overdue_loan
+        totals.largest_holding / nullif(finances.total_assets, 0) as concentration_share,
+        finances.debt_to_asset_ratio,
+        finances.has_overdue_loan
     from people
+    left join finances on finances.customer_id = people.customer_id
     left join totals on totals.customer_id = people.customer_id
     left join allocation on allocation.customer_id = people.customer_id
     left join history on history.customer_id = people.customer_id

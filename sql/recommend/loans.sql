@@ -1,6 +1,7 @@
 -- recommend.loans: per customer, the loan products they qualify for, best first, with reasons.
 -- Eligible: credit grade $loan_min_credit_grade or better, no overdue loan, debt at most
 -- $loan_max_debt_to_asset of assets, the loan on sale and not one they already have.
+-- Debts come from features.finances, the figures the wealth overview shows the customer too.
 with grades as (
     select value as credit_grade, position, count(*) over () as grades
     from core.enums
@@ -13,15 +14,15 @@ customers as (
         c.credit_grade,
         g.position,
         g.grades,
-        w.total_liabilities,
-        w.debt_to_asset_ratio
+        f.total_liabilities,
+        f.debt_to_asset_ratio
     from features.customers c
     join grades g using (credit_grade)
-    join marts.wealth_summary w on w.customer_id = c.customer_id and w.as_of = c.as_of
+    join features.finances f on f.customer_id = c.customer_id and f.as_of = c.as_of
     where c.as_of = $as_of::date
         and g.position <= (select position from grades where credit_grade = $loan_min_credit_grade)
-        and not coalesce(w.has_overdue_loan, false)
-        and coalesce(w.debt_to_asset_ratio, 0) <= $loan_max_debt_to_asset
+        and not coalesce(f.has_overdue_loan, false)
+        and coalesce(f.debt_to_asset_ratio, 0) <= $loan_max_debt_to_asset
 ),
 
 loans as (

@@ -31,6 +31,7 @@ def berka_wealth(tmp_path_factory):
     for schema, table in (
         ("features", "customers"),
         ("features", "holdings"),
+        ("features", "finances"),
         ("marts", "wealth_history"),
         ("marts", "wealth_summary"),
     ):

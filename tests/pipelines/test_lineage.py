@@ -3,7 +3,10 @@ file, Python assets on the SQL their code runs, and every dependency is an asset
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
+import polars as pl
 import pytest
 
 from pipelines.definitions import build_definitions
@@ -12,12 +15,46 @@ from pipelines.sql_asset import SQL_ASSETS
 from wealthgraph import landing, warehouse
 from wealthgraph.config import sql_params
 from wealthgraph.ingest import rules
+from wealthgraph.recommend import products
 from wealthgraph.settings import Settings
 from wealthgraph.sql import SQL_ROOT, bind, load_sql, parse_sql, sql_shape
 
 # assets whose reads come from f-strings over lists (one asset per landing source, the
 # published tables, views made from quality/*.sql) and so are not checked against code here
 NOT_SCANNED = {"ingest", "quality", "serving"}
+
+# the order data flows in: an asset reads only its own layer or one before it
+LAYERS = {"core": 0, "features": 1, "graph": 2, "recommend": 3, "marts": 4, "serving": 5}
+
+
+def _files_run(loader, module, *args) -> set[tuple[str, str]]:
+    """The ``sql/<schema>/<name>.sql`` files ``loader(*args)`` runs through ``module.query``
+    (wealthgraph.sql.query), recorded by running it with the query stubbed out."""
+    ran: set[tuple[str, str]] = set()
+
+    def record(con, schema: str, name: str, params=None) -> pl.DataFrame:
+        ran.add((schema, name))
+        return pl.DataFrame()
+
+    original = module.query
+    module.query = record
+    try:
+        loader(*args)
+    finally:
+        module.query = original
+    return ran
+
+
+# Python assets whose code runs SQL files (not literals code_reads sees): asset -> the files
+SQL_FILES_RUN = {
+    dg.AssetKey(["recommend", "products"]): _files_run(
+        products.load_inputs, products, None, dt.date(2026, 1, 1)
+    ),
+}
+
+
+def _file_reads(files: set[tuple[str, str]]) -> set[str]:
+    return set().union(*(sql_shape(schema, name).reads for schema, name in files))
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +77,15 @@ def _assets(defs) -> list[dg.AssetsDefinition]:
 
 
 def test_sql_assets_depend_on_exactly_the_tables_their_sql_reads(graph):
-    # every table's SQL file is an SQL asset (staging is made by ingest, quality by checks)
+    # every table's SQL file is an SQL asset (staging is made by ingest, quality by checks);
+    # the other files are queries a Python asset runs
+    queries = {f"{schema}.{name}" for files in SQL_FILES_RUN.values() for schema, name in files}
     files = {
         f"{path.parent.name}.{path.stem}"
         for path in SQL_ROOT.glob("*/*.sql")
         if path.parent.name not in ("staging", "quality")
     }
-    assert {key_table(key) for key in SQL_ASSETS} == files
+    assert {key_table(key) for key in SQL_ASSETS} == files - queries
     for key, lineage in SQL_ASSETS.items():
         reads = set(sql_shape(lineage.schema, lineage.name).reads) - {key_table(key)}
         assert _deps(graph, key) == reads | set(lineage.extra_reads), key.to_user_string()
@@ -64,7 +103,8 @@ def test_python_assets_depend_on_exactly_the_tables_their_code_reads(defs, graph
             continue
         reads = code_reads(asset.op.compute_fn.decorated_fn)
         for key in asset.keys:
-            assert _deps(graph, key) == reads - {key_table(key)}, key.to_user_string()
+            expected = reads | _file_reads(SQL_FILES_RUN.get(key, set()))
+            assert _deps(graph, key) == expected - {key_table(key)}, key.to_user_string()
             checked.append(key.to_user_string())
     assert {
         "features/engagement",
@@ -75,6 +115,25 @@ def test_python_assets_depend_on_exactly_the_tables_their_code_reads(defs, graph
         "marts/wealth_advice",
         "core/enums",
     } <= set(checked)
+
+
+def test_the_product_recommender_runs_its_sql_files():
+    ran = SQL_FILES_RUN[dg.AssetKey(["recommend", "products"])]
+    assert ran == {("recommend", name) for name in products.INPUT_QUERIES.values()}
+    assert all((SQL_ROOT / schema / f"{name}.sql").is_file() for schema, name in ran)
+    assert {"features.finances", "graph.edges", "core.products"} <= _file_reads(ran)
+
+
+def test_data_flows_one_way(graph):
+    """core -> features -> graph -> recommend -> marts -> published: no asset reads a later
+    layer (a recommender reads features, never a mart)."""
+    for key in graph.get_all_asset_keys():
+        layer = LAYERS.get(key.path[0])
+        for parent in graph.get(key).parent_keys:
+            if layer is not None and parent.path[0] in LAYERS:
+                assert LAYERS[parent.path[0]] <= layer, (
+                    f"{key.to_user_string()} reads {parent.to_user_string()}"
+                )
 
 
 def test_every_dependency_is_an_asset(graph):
@@ -103,10 +162,12 @@ def test_reads_leave_out_common_table_expressions_and_find_nested_tables():
 
 def test_the_scanner_follows_helpers_and_other_modules():
     from pipelines.graph import assets as graph_assets
-    from pipelines.recommend import assets as recommend_assets
+    from pipelines.quality import assets as quality_assets
 
     assert code_reads(graph_assets._customer_edges) == {"graph.edges"}
-    assert "core.events" in code_reads(recommend_assets.products.op.compute_fn.decorated_fn)
+    # read in wealthgraph/recommend/evaluate.py, which the asset calls
+    evaluation = quality_assets.recommendation_eval.op.compute_fn.decorated_fn
+    assert "features.topic_affinity" in code_reads(evaluation)
 
 
 def test_staging_sql_lookups_are_declared(graph):
@@ -126,6 +187,7 @@ def test_every_sql_parameter_is_a_setting():
     # (staging SQL binds its own id bounds; quality views take no parameters)
     paths = [SQL_ROOT / a.schema / f"{a.name}.sql" for a in SQL_ASSETS.values()]
     paths += SQL_ROOT.glob("quality/*_violations.sql")
+    paths += [SQL_ROOT / s / f"{n}.sql" for files in SQL_FILES_RUN.values() for s, n in files]
     for path in paths:
         unknown = sql_shape(path.parent.name, path.stem).parameters - given
         assert not unknown, f"{path} uses {unknown}, which no setting provides"

@@ -15,7 +15,10 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field
 
+from wealthgraph import catalog
+
 T = TypeVar("T")
+M = TypeVar("M", bound=type[BaseModel])
 
 
 def _none_to_empty(value: object) -> object:
@@ -24,6 +27,21 @@ def _none_to_empty(value: object) -> object:
 
 # DuckDB aggregates give NULL, not [], for "nothing": the API always answers a list
 Items = Annotated[list[T], BeforeValidator(_none_to_empty)]
+
+
+def described_by(table: str):
+    """Describe a model's fields that are columns of ``table`` as its .yml does (the API docs
+    and the data dictionary say the same thing); fields described here keep their words."""
+
+    def describe(model: M) -> M:
+        columns = catalog.table(table)
+        for name, field in model.model_fields.items():
+            if field.description is None:
+                field.description = columns.column(name)
+        model.model_rebuild(force=True)
+        return model
+
+    return describe
 
 
 class RecommendationKind(StrEnum):
@@ -54,12 +72,13 @@ class Served(BaseModel):
     version: str = Field(description="the published version the answer was read from")
 
 
+@described_by("marts.recommendations")
 class Recommendation(BaseModel):
     kind: RecommendationKind
-    rank: int = Field(description="1 = best, per kind")
-    item_id: str = Field(description="product, topic, activity or customer id, by kind")
+    rank: int
+    item_id: str
     score: float
-    reasons: Items[str] = Field(description="human-readable, id-free")
+    reasons: Items[str]
     model_version: str
     generated_at: dt.datetime
 
@@ -98,6 +117,7 @@ class CategoryFlow(BaseModel):
     amount_3m: float | None
 
 
+@described_by("marts.wealth_summary")
 class WealthSummary(BaseModel):
     total_assets: float | None
     total_liabilities: float | None
@@ -127,14 +147,16 @@ class WealthSummary(BaseModel):
     has_overdue_loan: bool | None
 
 
+@described_by("marts.wealth_advice")
 class Advice(BaseModel):
     rule_id: str
     passed: bool | None
-    message: str | None = Field(description="what to do, when the rule did not pass")
+    message: str | None
     value: float | None
     threshold: float | None
 
 
+@described_by("marts.wealth_history")
 class HistoryMonth(BaseModel):
     month: dt.date
     snapshot_date: dt.date | None
@@ -189,6 +211,7 @@ class Hours(BaseModel):
     night: int | None
 
 
+@described_by("marts.social_map")
 class SocialMap(Served):
     friends: int | None
     customer_contacts: int | None
@@ -203,8 +226,8 @@ class SocialMap(Served):
     degree: int | None
     weighted_degree: float | None
     clustering: float | None
-    active_days: int | None = Field(description="over the last 30 days")
-    active_days_change: int | None = Field(description="against the 30 days before")
+    active_days: int | None
+    active_days_change: int | None
     messages: int | None
     messages_change: int | None
     transfers: int | None

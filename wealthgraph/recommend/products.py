@@ -17,8 +17,9 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from wealthgraph.config import PROFILE, RECOMMEND, RecommendConfig
+from wealthgraph.config import PROFILE, RECOMMEND, RecommendConfig, sql_params
 from wealthgraph.recommend.model import BlendWeights, SocialBlend, batches, top_n
+from wealthgraph.sql import query
 
 MODEL_VERSION = "product-social-blend-v1"
 RISK_LABELS = {
@@ -67,73 +68,23 @@ class ProductInputs:
     class_reads: pl.DataFrame
 
 
+# ProductInputs field -> the file under sql/recommend/ that reads it (the asset's lineage is
+# these files' tables, pipelines/recommend/assets.py)
+INPUT_QUERIES = {
+    "customers": "products_customers",
+    "products": "products_catalog",
+    "interactions": "products_interactions",
+    "ties": "products_ties",
+    "class_reads": "products_class_reads",
+}
+
+
 def load_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ProductInputs:
-    """Read the recommender's inputs from the warehouse's feature tables as of ``as_of``."""
-    day = [as_of]
-    customers = con.execute(
-        """
-        select
-            c.customer_id,
-            c.risk_tolerance,
-            c.risk_assessed_at,
-            coalesce(p.segment, 'unknown') as segment,
-            coalesce(h.current_balance, 0)::double as current_balance,
-            coalesce(w.idle_cash, 0)::double as idle_cash
-        from features.customers c
-        left join marts.user_profile p on p.customer_id = c.customer_id and p.as_of = c.as_of
-        left join marts.wealth_summary w on w.customer_id = c.customer_id and w.as_of = c.as_of
-        left join (
-            select customer_id, sum(balance) as current_balance
-            from features.holdings
-            where as_of = $1 and product_class = 'current'
-            group by all
-        ) h on h.customer_id = c.customer_id
-        where c.as_of = $1
-        order by c.customer_id
-        """,
-        day,
-    ).pl()
-    products = con.execute(
-        """
-        select
-            product_id, name, product_class, risk_level, min_amount::double as min_amount,
-            on_sale_from <= $1 and coalesce(on_sale_to, $1) >= $1 as on_sale,
-            is_top_up, expected_yield_pct
-        from core.products
-        -- every customer has a current account: it is neither news nor evidence
-        where product_class <> 'current'
-            and product_class not in (
-                select value from core.enums where domain = 'liability_class'
-            )
-        order by product_id
-        """,
-        day,
-    ).pl()
-    interactions = con.execute(
-        """
-        select customer_id, product_id, views, shares, buys, is_held
-        from features.product_interactions where as_of = $1
-        """,
-        day,
-    ).pl()
-    ties = con.execute(
-        """
-        select src_id, dst_id, tie_strength as weight
-        from graph.edges where edge_kind = 'customer'
-        """
-    ).pl()
-    class_reads = con.execute(
-        """
-        select e.user_id as customer_id, p.product_class, count(*) as reads
-        from core.events e
-        join core.articles a on a.article_id = e.target_id
-        join core.products p on p.product_id = a.product_id
-        where e.event_type = 'article_read' and e.ts < $1::date + 1 and e.ts >= $1::date - 29
-        group by all
-        """,
-        day,
-    ).pl()
-    return ProductInputs(as_of, customers, products, interactions, ties, class_reads)
+    """Read the recommender's inputs as of ``as_of``: one query per input, sql/recommend/
+    products_<input>.sql, over features.*, graph.* and core.* (never a mart)."""
+    params = {"as_of": as_of, **sql_params()}
+    frames = {field: query(con, "recommend", name, params) for field, name in INPUT_QUERIES.items()}
+    return ProductInputs(as_of, **frames)
 
 
 @dataclass
