@@ -54,3 +54,26 @@ class Settings:
         """Where the read-only published versions live: ``<db folder>/<db name>.published/``
         (``current`` points at the newest good one)."""
         return self.database.parent / f"{self.database.stem}.published"
+
+    @property
+    def dagster_home(self) -> Path:
+        """Dagster's run history for this warehouse: ``DAGSTER_HOME`` when set, else
+        ``<db folder>/<db name>.dagster/``, so that one UI never shows another warehouse's runs."""
+        if home := os.environ.get("DAGSTER_HOME", "").strip():
+            return Path(home).resolve()
+        return self.database.parent / f"{self.database.stem}.dagster"
+
+
+INSTANCE_CONFIG = ROOT / "dagster.yaml"
+
+
+def use_dagster_home(settings: Settings) -> Path:
+    """Point Dagster at ``settings.dagster_home`` (set ``DAGSTER_HOME``), creating it with the
+    project's dagster.yaml (one run at a time, no telemetry) unless it already has its own."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_bytes(INSTANCE_CONFIG.read_bytes())
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
