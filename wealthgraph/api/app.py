@@ -1,7 +1,10 @@
 """The HTTP API over the published copy: recommendations, wealth and social map per customer.
 
 ``create_app(root, keys)`` builds the app; ``wealthgraph serve`` runs it with uvicorn. Every
-customer route needs an ``X-API-Key`` header; ``/health`` and the docs (``/docs``) do not.
+customer route needs an ``X-API-Key`` header; ``/health`` and the docs (``/docs``, ``/redoc``,
+``/openapi.json``) do not. The docs pages load Swagger UI and ReDoc from this server
+(``/docs/static``, the files the ``fastapi-offline`` package ships), never from a CDN: a bank's
+network has none.
 Customer routes are plain ``def``: DuckDB calls block, so FastAPI runs them on its thread
 pool, and DuckDB releases the GIL while a query runs.
 """
@@ -13,15 +16,22 @@ import secrets
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Security
+import fastapi_offline
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Security
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.security import APIKeyHeader
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from wealthgraph.api.models import (
+    CUSTOMER,
     Advice,
     Health,
     HistoryMonth,
+    Invalid,
     PeopleYouMayKnow,
     Person,
     Problem,
@@ -46,16 +56,53 @@ CustomerId = Annotated[
         pattern=CUSTOMER_ID_PATTERN,
         max_length=32,
         description="letters, digits, _ and -; at most 32 characters",
-        examples=["C0000001"],
+        examples=[CUSTOMER],
+        # what /docs fills in for "Try it out"
+        openapi_examples={"sample": {"summary": "a customer of the sample", "value": CUSTOMER}},
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=50, description="at most this many per kind")]
+PeopleLimit = Annotated[int, Query(ge=1, le=50, description="at most this many people")]
+Kind = Annotated[
+    RecommendationKind | None, Query(description="only this kind; every kind when left out")
+]
 
-# 422 (a malformed id or parameter) FastAPI documents itself, with its validation-error shape
+# Swagger UI 5 and ReDoc 2 (both read OpenAPI 3.1, which FastAPI writes), as files of a package
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+DOCS_STATIC = "/docs/static"
+
+
+def _error(model: type[BaseModel], description: str, example: object) -> dict:
+    # the example is what the route really answers, not one message for every status
+    content = {"application/json": {"example": {"detail": example}}}
+    return {"model": model, "description": description, "content": content}
+
+
 ERRORS = {
-    401: {"model": Problem, "description": "no X-API-Key header, or not a valid key"},
-    404: {"model": Problem, "description": "no such customer in the published data"},
-    503: {"model": Problem, "description": "nothing is published yet"},
+    401: _error(
+        Problem, "no X-API-Key header, or not a valid key", "missing or invalid X-API-Key header"
+    ),
+    404: _error(Problem, "no such customer in the published data", "unknown customer C9999999"),
+    # FastAPI's own answer to a malformed id or parameter, documented with our words
+    422: _error(
+        Invalid,
+        "a malformed customer id or parameter",
+        [
+            {
+                "type": "less_than_equal",
+                "loc": ["query", "limit"],
+                "msg": "Input should be less than or equal to 50",
+                "input": "1000",
+                "ctx": {"le": 50},
+            }
+        ],
+    ),
+    503: _error(
+        Problem,
+        "nothing is published yet",
+        "nothing is published under wealthgraph.published yet: run the pipeline (wealthgraph "
+        "run) or publish the warehouse (wealthgraph publish)",
+    ),
 }
 
 # SQL: constant text, values only as parameters; the select lists come from the models.
@@ -116,9 +163,14 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
         description=(
             "Recommendations, wealth overview and social map per customer, read from the "
             "latest published version of the contract tables. Ids only: no names, phone "
-            "numbers or ID numbers. Customer routes need an `X-API-Key` header."
+            "numbers or ID numbers. Customer routes need an `X-API-Key` header "
+            "(**Authorize** above)."
         ),
+        # the default pages load their scripts from a CDN: ours below serve them from here
+        docs_url=None,
+        redoc_url=None,
     )
+    _add_docs(app)
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API key")
 
     # the dependencies and /health are async: they take microseconds, and a sync function
@@ -148,7 +200,14 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
             return HTTPException(404, f"customer {customer_id} has no {what} in this version")
         return HTTPException(404, f"unknown customer {customer_id}")
 
-    @app.get("/health", response_model=Health, responses={503: ERRORS[503]}, tags=["health"])
+    @app.get(
+        "/health",
+        response_model=Health,
+        responses={503: ERRORS[503]},
+        tags=["health"],
+        summary="The version served and its age",
+        operation_id="health",
+    )
     async def health(snap: Current) -> Health:
         """The version served now and how old it is (no key needed)."""
         published = snap.published
@@ -167,12 +226,14 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
         responses=ERRORS,
     )
 
-    @customers.get("/recommendations", response_model=Recommendations)
+    @customers.get(
+        "/recommendations",
+        response_model=Recommendations,
+        summary="Recommendations with their reasons",
+        operation_id="recommendations",
+    )
     def recommendations(
-        customer_id: CustomerId,
-        snap: Current,
-        kind: RecommendationKind | None = None,
-        limit: Limit = 10,
+        customer_id: CustomerId, snap: Current, kind: Kind = None, limit: Limit = 10
     ) -> Recommendations:
         """Ranked recommendations of one kind, or of every kind, with human-readable reasons
         (`friend` is people you may know)."""
@@ -188,7 +249,12 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
             recommendations=rows,
         )
 
-    @customers.get("/wealth", response_model=Wealth)
+    @customers.get(
+        "/wealth",
+        response_model=Wealth,
+        summary="Wealth overview, advice and net worth history",
+        operation_id="wealth",
+    )
     def wealth(customer_id: CustomerId, snap: Current) -> Wealth:
         """Assets, liabilities, allocation, income and spending; the advice rules with their
         pass flag and message; month-end net worth history."""
@@ -207,7 +273,12 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
             history=history,
         )
 
-    @customers.get("/social-map", response_model=SocialMap)
+    @customers.get(
+        "/social-map",
+        response_model=SocialMap,
+        summary="Social map: contacts, circles, influence, behaviour",
+        operation_id="social_map",
+    )
     def social_map(customer_id: CustomerId, snap: Current) -> SocialMap:
         """Top contacts with tie strength, circles (community, groups), influence, and
         behaviour over the last 30 days with its change."""
@@ -219,9 +290,14 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
             customer_id=customer_id, as_of=as_of, version=snap.published.version, **rows[0]
         )
 
-    @customers.get("/people-you-may-know", response_model=PeopleYouMayKnow)
+    @customers.get(
+        "/people-you-may-know",
+        response_model=PeopleYouMayKnow,
+        summary="People the customer may know",
+        operation_id="people_you_may_know",
+    )
     def people_you_may_know(
-        customer_id: CustomerId, snap: Current, limit: Limit = 10
+        customer_id: CustomerId, snap: Current, limit: PeopleLimit = 10
     ) -> PeopleYouMayKnow:
         """Customers this customer may know (friends of friends, group co-members), best
         first, with the reason ("3 mutual friends, 1 shared group")."""
@@ -236,6 +312,39 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
 
     app.include_router(customers)
     return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` with their scripts, styles and icon served from
+    ``/docs/static``: nothing loads from outside, so the pages work on a network without
+    internet. No key: the pages and the schema hold no customer data."""
+    app.mount(DOCS_STATIC, StaticFiles(directory=DOCS_ASSETS), name="docs-static")
+    title = app.title
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        # root_path: the prefix a reverse proxy serves the API under, if any
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{title} - docs",
+            swagger_js_url=f"{root}{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_STATIC}/favicon.png",
+            # no OAuth2 here (an API key only): no redirect page is needed
+            swagger_ui_parameters={"displayRequestDuration": True},
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{title} - ReDoc",
+            redoc_js_url=f"{root}{DOCS_STATIC}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_STATIC}/favicon.png",
+            with_google_fonts=False,
+        )
 
 
 def app_from_env() -> FastAPI:
