@@ -4,7 +4,6 @@ UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
 export UV_COMPILE_BYTECODE := 1
 export OPENBLAS_NUM_THREADS := 1
@@ -19,11 +18,7 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	@mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
-
-setup: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
+setup: $(VENV)/.synced
 
 ## run the whole pipeline on data_samples/ (or $WEALTHGRAPH_DATA) into warehouse/wealthgraph.duckdb
 run: setup
@@ -37,9 +32,11 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## the Dagster UI on http://127.0.0.1:3000
+## the Dagster UI on http://127.0.0.1:$(PORT) (make dev PORT=3001), with the warehouse's own
+## run history in warehouse/wealthgraph.dagster/ (or in DAGSTER_HOME when set)
+PORT ?= 3000
 dev: setup
-	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000
+	$(VENV)/bin/wealthgraph dev --port $(PORT)
 
 ## the whole pipeline at scale, stage by stage, with its baselines (benchmarks/pipeline.py):
 ## make bench USERS=1000000 (BENCH_FLAGS="--no-evaluation" skips the weekly job)
@@ -54,4 +51,4 @@ sample: setup
 	$(VENV)/bin/wealthgraph generate --out data_samples --users 2000 --days 30 --seed 42
 
 clean:
-	rm -rf $(VENV) $(TOOLS) warehouse $(DAGSTER_HOME)
+	rm -rf $(VENV) $(TOOLS) warehouse

@@ -342,7 +342,6 @@ def main(argv: list[str] | None = None) -> int:
         return run_stage(args.stage, args.db, args.landing, first, last)
 
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "DAGSTER_DISABLE_TELEMETRY": "1"}
-    env.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
     args.work.mkdir(parents=True, exist_ok=True)
     landing = _landing(args.work, args.users, args.days, args.seed, env)
     from wealthgraph import landing as contract

@@ -1,200 +1,395 @@
-"""``wealthgraph`` command.
+"""The ``wealthgraph`` command (typer): ``wealthgraph --help`` lists the subcommands and
+``wealthgraph COMMAND --help`` each one's options and defaults.
 
-wealthgraph run [--no-evaluation] [--as-of YYYY-MM-DD]
-                                     the main job over every landed day (WEALTHGRAPH_DATA/DB),
-                                     then the weekly evaluation job
-wealthgraph generate --out DIR ...   synthetic landing data (--help for options)
-wealthgraph lastfm SRC OUT           HetRec 2011 Last.fm files -> landing folder
-wealthgraph berka SRC OUT            PKDD'99 Berka bank files -> landing folder
-wealthgraph wealth-report ID [OUT]   one customer's wealth overview as an HTML page (from
-                                     the published copy)
-wealthgraph publish                  publish WEALTHGRAPH_DB now as a new read-only version
-wealthgraph serve [--host H] [--port P]
-                                     HTTP API over the published copy (WEALTHGRAPH_API_KEYS)
+A mistake the operator can fix (a bad option, a wrong path, an unknown customer, a missing
+warehouse, a held lock, a bad setting) is one line on stderr naming the fix and a non-zero
+exit (2: a usage error or a bad value), never a traceback. ``main(argv)`` returns the exit code.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from wealthgraph.generate.cli import generate, iso_date
 from wealthgraph.locks import RunLockedError, WarehouseLockedError, run_lock
+
+try:  # typer vendors click from 0.2x on
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException, NoArgsIsHelpError
+
+PROG = "wealthgraph"
+
+
+class UserError(Exception):
+    """Something the operator can fix: shown as its one-line message, exit ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+app = typer.Typer(
+    name=PROG,
+    help="Ingest, check and publish the social-finance app's data (Dagster + DuckDB).\n\n"
+    "Where things are comes from the environment: WEALTHGRAPH_DATA (the landing folder, "
+    "default data_samples/) and WEALTHGRAPH_DB (the warehouse, default "
+    "warehouse/wealthgraph.duckdb; readers use the published copy beside it).",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(
-        prog="wealthgraph", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument(
-        "command",
-        choices=["run", "generate", "lastfm", "berka", "wealth-report", "publish", "serve"],
-    )
-    args = parser.parse_args(argv[:1])
+    """Run ``wealthgraph`` with ``argv`` (default: the process's arguments); return the exit
+    code."""
+    command = typer.main.get_command(app)
     try:
-        return command(args.command, argv[1:])
-    except (RunLockedError, WarehouseLockedError) as error:
+        code = command.main(
+            args=sys.argv[1:] if argv is None else list(argv), prog_name=PROG, standalone_mode=False
+        )
+    except NoArgsIsHelpError as error:
+        print(error.format_message())
+        return error.exit_code
+    except ClickException as error:
+        ctx = getattr(error, "ctx", None)
+        where = ctx.command_path if ctx is not None else PROG
+        print(f"{where}: {error.format_message()} (see {where} --help)", file=sys.stderr)
+        return error.exit_code
+    except (UserError, RunLockedError, WarehouseLockedError) as error:
         # the operator's next step is in the message; a traceback would only bury it
         print(error, file=sys.stderr)
-        return 1
+        return getattr(error, "code", 1)
+    except SystemExit as error:  # e.g. materialize_range finding nothing to ingest
+        if isinstance(error.code, str):
+            print(error.code, file=sys.stderr)
+            return 1
+        return error.code or 0
+    return code if isinstance(code, int) else 0
 
 
-def command(name: str, argv: list[str]) -> int:
-    """Run one ``wealthgraph`` command with its own arguments; return the exit code."""
-    if name == "run":
-        return run_now(argv)
-    if name in ("lastfm", "berka"):
-        from importlib import import_module
-
-        convert = import_module(f"wealthgraph.adapters.{name}").convert
-        sub = argparse.ArgumentParser(prog=f"wealthgraph {name}")
-        sub.add_argument("src", type=Path, help="folder with the dataset's original files")
-        sub.add_argument("out", type=Path, help="landing folder to write")
-        options = sub.parse_args(argv)
-        for source, rows in convert(options.src, options.out).items():
-            print(f"{source:<16} {rows:>10,}")
-        return 0
-    if name == "wealth-report":
-        return wealth_report(argv)
-    if name == "publish":
-        return publish_now()
-    if name == "serve":
-        return serve(argv)
-    from wealthgraph.generate.cli import main as generate
-
-    return generate(argv)
+# --- settings and the warehouse ------------------------------------------------------------
 
 
-def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+def _settings():
+    from wealthgraph.settings import Settings
+
+    return Settings.from_env()
 
 
-def _check_settings() -> str | None:
-    """The first bad setting among the variables a run or publish reads, as one line."""
+def _check_settings() -> None:
+    """Raise UserError (exit 2) naming the first bad setting a run or a publish reads."""
+    import duckdb
+
     from wealthgraph.publish import keep_versions
-    from wealthgraph.warehouse import lock_wait
+    from wealthgraph.warehouse import lock_wait, memory_limit
 
     try:
         lock_wait()
         keep_versions()
     except ValueError as error:
-        return str(error)
-    return None
+        raise UserError(str(error), 2) from None
+    try:
+        duckdb.connect(":memory:", config={"memory_limit": memory_limit()}).close()
+    except duckdb.Error:
+        raise UserError(
+            "WEALTHGRAPH_MEMORY_LIMIT must be a DuckDB size such as 6GB, "
+            f"not {os.environ.get('WEALTHGRAPH_MEMORY_LIMIT')!r}",
+            2,
+        ) from None
 
 
-def run_now(argv: list[str]) -> int:
-    """``wealthgraph run``: refuse at once if another run holds the warehouse, wait (bounded)
-    for anyone else's connection to it, then run the jobs."""
-    from wealthgraph.settings import Settings
-
-    sub = argparse.ArgumentParser(prog="wealthgraph run")
-    sub.add_argument(
-        "--no-evaluation",
-        action="store_true",
-        help="skip the evaluation job (it replays the derived tables: weekly in production)",
-    )
-    sub.add_argument(
-        "--as-of",
-        type=_iso_date,
-        metavar="YYYY-MM-DD",
-        help="the run date: ingest and build the landed days up to it "
-        "(default: the last complete landed day not in the future)",
-    )
-    options = sub.parse_args(argv)
-    database = Settings.from_env().database
-    # the lock first: a second run must be refused at once, not wait for the first one's file
-    with run_lock(database):
-        if problem := _check_settings():
-            print(problem, file=sys.stderr)
-            return 2
-        _wait_for_warehouse(database)
-        from pipelines.run import main as run
-
-        return run(evaluation=not options.no_evaluation, as_of=options.as_of)
+def _one_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def _wait_for_warehouse(database: Path) -> None:
-    """Wait (WEALTHGRAPH_LOCK_WAIT) for another process's connection to the warehouse before
-    Dagster starts, so that giving up is one line rather than a failed step per asset."""
+def _open_warehouse(database: Path):
+    """The warehouse, opened for writing; UserError if it is not a DuckDB file."""
+    import duckdb
+
     from wealthgraph.warehouse import connect
 
-    if database.exists():
-        connect(database).close()
-
-
-def wealth_report(argv: list[str]) -> int:
-    """``wealthgraph wealth-report``: one customer's page, from the published copy."""
-    from wealthgraph.publish import current
-    from wealthgraph.settings import Settings
-    from wealthgraph.wealth.report import write_report
-
-    sub = argparse.ArgumentParser(prog="wealthgraph wealth-report")
-    sub.add_argument("customer_id")
-    sub.add_argument("out", type=Path, nargs="?", help="default: wealth-<id>.html")
-    options = sub.parse_args(argv)
-    out = options.out or Path(f"wealth-{options.customer_id}.html")
     try:
-        database = current(Settings.from_env().published).database
+        return connect(database)
+    except duckdb.Error as error:
+        raise UserError(
+            f"cannot open the warehouse {database}: {_one_line(error)} "
+            "(set WEALTHGRAPH_DB to a DuckDB file)"
+        ) from None
+
+
+# --- the commands --------------------------------------------------------------------------
+
+
+@app.command(short_help="Ingest, check, build and publish; then evaluate.")
+def run(
+    no_evaluation: Annotated[
+        bool,
+        typer.Option(
+            "--no-evaluation",
+            help="Skip the evaluation job (it replays the derived tables: weekly in production).",
+        ),
+    ] = False,
+    as_of: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=iso_date,
+            metavar="YYYY-MM-DD",
+            help="The run date: ingest and build the landed days up to it "
+            "[default: the last complete landed day not in the future].",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also show Dagster's own log lines.")
+    ] = False,
+) -> int:
+    """Ingest, check and build every landed day, publish; then the evaluation job.
+
+    Reads WEALTHGRAPH_DATA into WEALTHGRAPH_DB; each step is reported as it finishes (with
+    progress and ETAs on a terminal), then every table with its checks. Exits 1 if a step or
+    a blocking check failed. One run at a time per warehouse.
+    """
+    settings = _settings()
+    # the lock first: a second run must be refused at once, not wait for the first one's file
+    with run_lock(settings.database):
+        _check_settings()
+        # wait (WEALTHGRAPH_LOCK_WAIT) for anyone else's connection before Dagster starts, so
+        # that giving up is one line rather than a failed step per asset
+        if settings.database.exists():
+            _open_warehouse(settings.database).close()
+        from pipelines.run import main as run_jobs
+
+        return run_jobs(evaluation=not no_evaluation, as_of=as_of, verbose=verbose)
+
+
+app.command(short_help="Write a synthetic landing folder.")(generate)
+
+
+def _convert(name: str, src: Path, out: Path) -> int:
+    from importlib import import_module
+
+    adapter = import_module(f"wealthgraph.adapters.{name}")
+    try:
+        adapter.check_source(src)
+        counts = adapter.convert(src, out)
     except FileNotFoundError as error:
-        print(error, file=sys.stderr)
-        return 1
-    try:
-        print(write_report(database, options.customer_id, out))
-    except KeyError as error:
-        print(f"{error.args[0]} in the published copy {database}", file=sys.stderr)
-        return 2
+        raise UserError(_one_line(error), 2) from None
+    for source, rows in counts.items():
+        print(f"{source:<16} {rows:>10,}")
     return 0
 
 
-def publish_now() -> int:
-    """Publish the existing warehouse as a new version (what every run does at its end)."""
-    from wealthgraph.publish import publish
-    from wealthgraph.settings import Settings
-    from wealthgraph.warehouse import connect
+SRC = typer.Argument(
+    metavar="SRC", help="Folder with the dataset's original files.", show_default=False
+)
+OUT = typer.Argument(metavar="OUT", help="Landing folder to write.", show_default=False)
 
-    if problem := _check_settings():
-        print(problem, file=sys.stderr)
-        return 2
-    settings = Settings.from_env()
+
+@app.command(short_help="Last.fm (HetRec 2011) files -> a landing folder.")
+def lastfm(src: Annotated[Path, SRC], out: Annotated[Path, OUT]) -> int:
+    """HetRec 2011 Last.fm files -> a landing folder (real friend network)."""
+    return _convert("lastfm", src, out)
+
+
+@app.command(short_help="Berka (PKDD'99) bank files -> a landing folder.")
+def berka(src: Annotated[Path, SRC], out: Annotated[Path, OUT]) -> int:
+    """PKDD'99 Berka bank files -> a landing folder (real accounts and transactions)."""
+    return _convert("berka", src, out)
+
+
+@app.command("wealth-report", short_help="One customer's wealth page (HTML).")
+def wealth_report(
+    customer_id: Annotated[
+        str, typer.Argument(metavar="CUSTOMER_ID", help="e.g. C0000001.", show_default=False)
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="OUT",
+            help="HTML file to write [default: wealth-CUSTOMER_ID.html].",
+            show_default=False,
+        ),
+    ] = None,
+) -> int:
+    """One customer's wealth overview as an HTML page, from the published copy."""
+    import duckdb
+
+    from wealthgraph.publish import current
+    from wealthgraph.wealth.report import write_report
+
+    out = out or Path(f"wealth-{customer_id}.html")
+    try:
+        database = current(_settings().published).database
+    except FileNotFoundError as error:
+        raise UserError(str(error), 1) from None
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            known, first, last = con.execute(
+                "select count(*) filter (where customer_id = ?), min(customer_id), "
+                "max(customer_id) from marts.wealth_summary",
+                [customer_id],
+            ).fetchone()
+    except duckdb.Error as error:
+        raise UserError(
+            f"cannot read the published copy {database}: {_one_line(error)} "
+            "(publish again: wealthgraph publish)"
+        ) from None
+    if not known:
+        raise UserError(
+            f"no wealth summary for {customer_id} in the published copy {database} "
+            f"(its customers are {first} .. {last})",
+            2,
+        )
+    try:
+        print(write_report(database, customer_id, out))
+    except LookupError as error:
+        raise UserError(f"{error.args[0] if error.args else error} ({database})", 2) from None
+    except OSError as error:
+        raise UserError(f"cannot write {out}: {error.strerror or error}") from None
+    return 0
+
+
+@app.command(short_help="Publish the warehouse as a new version now.")
+def publish() -> int:
+    """Publish the warehouse now as a new read-only version (as every run does at its end)."""
+    from wealthgraph.publish import publish as publish_version
+
+    _check_settings()
+    settings = _settings()
     # under the run lock: a publish in the middle of a run would copy half-built tables
     with run_lock(settings.database):
         if not settings.database.exists():
-            print(f"no warehouse at {settings.database}: run the pipeline first", file=sys.stderr)
-            return 1
-        with connect(settings.database) as con:
-            version = publish(con, settings.published)
+            raise UserError(
+                f"no warehouse at {settings.database}: run the pipeline first (wealthgraph run)"
+            )
+        with _open_warehouse(settings.database) as con:
+            try:
+                version = publish_version(con, settings.published)
+            except LookupError as error:  # a table missing: the warehouse was never built
+                raise UserError(
+                    f"{_one_line(error)} (run the pipeline first: wealthgraph run)"
+                ) from None
     print(f"published {version.version} (as of {version.as_of}) at {version.path}")
     return 0
 
 
-def serve(argv: list[str]) -> int:
-    """Run the HTTP API over the published copy beside WEALTHGRAPH_DB."""
+@app.command(short_help="The HTTP API over the published copy.")
+def serve(
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="Interface to listen on (this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT", help="Port.")] = 8000,
+) -> int:
+    """The app's HTTP API over the published copy (keys: WEALTHGRAPH_API_KEYS)."""
     import secrets
 
     import uvicorn
 
     from wealthgraph.api.app import KEYS_ENV, create_app, keys_from_env
-    from wealthgraph.settings import Settings
 
-    sub = argparse.ArgumentParser(prog="wealthgraph serve")
-    sub.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (this machine only)")
-    sub.add_argument("--port", type=int, default=8000)
-    options = sub.parse_args(argv)
     keys = keys_from_env()
     if not keys:
         # never open: without configured keys, one random key for this process, shown once
         key = secrets.token_urlsafe(32)
         keys = {key}
         print(f"{KEYS_ENV} is not set; the API key of this process is:\n\n    {key}\n", flush=True)
-    root = Settings.from_env().published
-    print(f"serving {root} on http://{options.host}:{options.port} (docs: /docs)", flush=True)
-    uvicorn.run(create_app(root, keys), host=options.host, port=options.port)
+    root = _settings().published
+    print(f"serving {root} on http://{host}:{port} (docs: /docs)", flush=True)
+    uvicorn.run(create_app(root, keys), host=host, port=port)
     return 0
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why nothing could listen on ``host:port`` now (None: it could)."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        return f"cannot listen on {host}: {error.strerror or error} (pass another --host)"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        # as the web server binds: a port in TIME_WAIT after a restart is free
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use: stop what uses it or pass --port"
+            return f"cannot listen on {host}:{port}: {error.strerror or error}"
+    return None
+
+
+@app.command(short_help="The Dagster UI for this warehouse.")
+def dev(
+    port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT", help="Port.")] = 3000,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="Interface to listen on (this machine only).")
+    ] = "127.0.0.1",
+) -> int:
+    """The Dagster UI for this warehouse: asset graph, runs, checks, "Materialize".
+
+    Runs "dagster dev" with Dagster's home beside WEALTHGRAPH_DB (or DAGSTER_HOME); Ctrl-C
+    stops it.
+    """
+    import signal
+    import subprocess
+
+    from wealthgraph.settings import ROOT, use_dagster_home
+
+    settings = _settings()
+    _check_settings()
+    if problem := _cannot_listen(host, port):
+        raise UserError(problem)
+    home = use_dagster_home(settings)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        # absolute: the UI's processes start in Dagster's home, not here
+        "WEALTHGRAPH_DATA": str(settings.landing),
+        "WEALTHGRAPH_DB": str(settings.database),
+    }
+    argv = [
+        sys.executable,
+        # `dagster dev` still works in 1.13 but says `dg dev` (not installed) supersedes it
+        "-W",
+        "ignore:Function `dev_command` is superseded",
+        "-m",
+        "dagster",
+        "dev",
+        *("-m", "pipelines.definitions", "-d", str(ROOT), "-h", host, "-p", str(port)),
+    ]
+    print(
+        f"Dagster UI for {settings.database} on http://{host}:{port} "
+        f"(run history in {home}); Ctrl-C stops it",
+        file=sys.stderr,
+        flush=True,
+    )
+    # its own process group: a Ctrl-C reaches it once, forwarded from here, not twice
+    child = subprocess.Popen(argv, cwd=home, env=env, process_group=0)
+
+    def forward(signum, frame) -> None:
+        child.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    # a child stopped by a signal we forwarded exits as the operator asked: not a failure
+    return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM) else code
 
 
 if __name__ == "__main__":

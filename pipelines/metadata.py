@@ -11,6 +11,7 @@ from pipelines.lineage import key_table
 from wealthgraph import catalog
 
 COLUMN_SCHEMA = "dagster/column_schema"
+ROW_COUNT = "dagster/row_count"
 
 
 def preview_metadata(frame: pl.DataFrame) -> dg.MetadataValue:
@@ -42,6 +43,17 @@ def built_schema(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, dg.Tab
         ).fetchall()
     )
     return {COLUMN_SCHEMA: column_schema(table, types)}
+
+
+def table_metadata(
+    con: duckdb.DuckDBPyConnection, table: str, rows: int | None = None
+) -> dict[str, dg.MetadataValue | dg.TableSchema]:
+    """Materialization metadata of a built table (or view): its row count as Dagster's standard
+    ``dagster/row_count`` (``rows`` when the caller has just counted the whole table, else
+    counted here) and its column schema with the types it was built with."""
+    if rows is None:
+        (rows,) = con.execute(f"select count(*) from {table}").fetchone()
+    return {ROW_COUNT: dg.MetadataValue.int(int(rows)), **built_schema(con, table)}
 
 
 def describe(spec: dg.AssetSpec) -> dg.AssetSpec:

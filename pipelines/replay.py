@@ -22,6 +22,9 @@ from wealthgraph.warehouse import connect
 
 # what a daily source's rows are dated by, to cut them at the cutoff
 _DATED_BY = {"events": "partition_date", "snapshots": "as_of", "transactions": "partition_date"}
+# the replay's own Dagster console: warnings and errors only (its ~120 DEBUG lines would bury
+# the run's output); ``wealthgraph run --verbose`` sets DEBUG
+console_log_level = "WARNING"
 
 
 def replay_at(con: duckdb.DuckDBPyConnection, cutoff: dt.date, target: Path) -> Path:
@@ -45,9 +48,15 @@ def replay_at(con: duckdb.DuckDBPyConnection, cutoff: dt.date, target: Path) -> 
     result = dg.materialize(
         derived,
         resources={"warehouse": Warehouse(database=str(target))},
+        run_config={"loggers": {"console": {"config": {"log_level": console_log_level}}}},
         raise_on_error=False,
     )
     if not result.success:
-        failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        raise RuntimeError(f"replay at {cutoff} failed in steps {failed}")
+        failed = []
+        for event in (e for e in result.all_events if e.is_step_failure):
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            failed.append(f"{event.step_key}: {error.message.strip()}")
+        raise RuntimeError(f"replay at {cutoff} failed: " + "; ".join(failed))
     return target

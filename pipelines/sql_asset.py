@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from pipelines.lineage import table_keys
-from pipelines.metadata import built_schema, preview_metadata
+from pipelines.metadata import preview_metadata, table_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from wealthgraph.config import sql_params
@@ -69,13 +69,14 @@ def sql_asset(
             rows = build_table(con, schema, name, params, by_as_of=by_as_of)
             preview = con.execute(f"select * from {schema}.{name} limit 5").pl()
             results = checks(con, as_of) if checks else []
-            columns = built_schema(con, f"{schema}.{name}")
+            # a table kept by as_of holds every date's slice: count it whole, and say the slice's
+            table = table_metadata(con, f"{schema}.{name}", None if by_as_of else rows)
         return dg.MaterializeResult(
             metadata={
-                "rows": rows,
+                **table,
+                **({"as_of_rows": rows} if by_as_of else {}),
                 "as_of": str(as_of),
                 "preview": preview_metadata(preview),
-                **columns,
             },
             check_results=results,
         )

@@ -6,7 +6,7 @@ import polars as pl
 from features.behaviour import period_behaviour
 from features.engagement import engagement as engagement_features
 from pipelines.lineage import AS_OF_SOURCES, table_keys
-from pipelines.metadata import preview_metadata
+from pipelines.metadata import preview_metadata, table_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
@@ -55,9 +55,15 @@ def engagement(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Ma
         customers = con.execute("select customer_id, registered_at from core.customers").pl()
         frame = engagement_features(_daily(con), customers.lazy(), as_of)
         rows = write_slice(con, "features.engagement", frame, as_of)
+        table = table_metadata(con, "features.engagement")
     stages = frame.group_by("lifecycle_stage").len().sort("len", descending=True)
     return dg.MaterializeResult(
-        metadata={"rows": rows, "as_of": str(as_of), "stages": preview_metadata(stages)}
+        metadata={
+            **table,
+            "as_of_rows": rows,
+            "as_of": str(as_of),
+            "stages": preview_metadata(stages),
+        }
     )
 
 
@@ -71,7 +77,8 @@ def behaviour(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
         as_of = latest_day(con, run_as_of(context))
         frame = period_behaviour(_daily(con), as_of, days=30)
         rows = write_slice(con, "features.behaviour", frame, as_of)
-    return dg.MaterializeResult(metadata={"rows": rows, "as_of": str(as_of)})
+        table = table_metadata(con, "features.behaviour")
+    return dg.MaterializeResult(metadata={**table, "as_of_rows": rows, "as_of": str(as_of)})
 
 
 product_interactions = sql_asset(

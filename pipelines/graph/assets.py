@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.lineage import table_keys
-from pipelines.metadata import preview_metadata
+from pipelines.metadata import preview_metadata, table_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
@@ -51,9 +51,10 @@ def node_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
         )
         # graph tables hold the latest graph only; as_of says which day that is
         rows = write_slice(con, "graph.node_metrics", frame.with_columns(as_of=as_of), None)
+        table = table_metadata(con, "graph.node_metrics", rows)
     return dg.MaterializeResult(
         metadata={
-            "rows": rows,
+            **table,
             "communities": frame["community_id"].n_unique(),
             "top_influencers": preview_metadata(frame.sort("pagerank_rank").head(5)),
         }
@@ -85,9 +86,10 @@ def people_you_may_know(
             friends, groups, top_n=GRAPH.pymk_top_n, max_group_size=GRAPH.pymk_max_group_size
         )
         rows = write_slice(con, "graph.people_you_may_know", frame.with_columns(as_of=as_of), None)
+        table = table_metadata(con, "graph.people_you_may_know", rows)
     return dg.MaterializeResult(
         metadata={
-            "rows": rows,
+            **table,
             "customers": frame["customer_id"].n_unique(),
             "preview": preview_metadata(frame.head(5)),
         }

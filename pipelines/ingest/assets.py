@@ -13,13 +13,14 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.lineage import table_keys
-from pipelines.metadata import check_specs, preview_metadata
+from pipelines.metadata import check_specs, preview_metadata, table_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import LandingFolder, Warehouse
 from wealthgraph import ingest, landing
 from wealthgraph.ingest import rules
 from wealthgraph.ingest.files import SurveyedFile, day_plan, default_as_of, survey_reference
 from wealthgraph.landing import Source
+from wealthgraph.quality.expectations import Outcome
 from wealthgraph.quality.suites import CHECKS
 from wealthgraph.sql import parse_sql
 
@@ -48,21 +49,62 @@ def _batches(
     return batches, left
 
 
-def _check(
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def expectations_table(outcome: Outcome) -> dg.MetadataValue:
+    """Every expectation of a suite with its result, as a Markdown table for the Dagster UI."""
+    lines = [
+        "| expectation | column | arguments | result | unexpected | e.g. |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in outcome.results:
+        unexpected = "" if r.unexpected is None else f"{r.unexpected:,}"
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(c)
+                for c in (
+                    r.expectation.removeprefix("expect_"),
+                    r.column,
+                    r.kwargs,
+                    "held" if r.success else "**failed**",
+                    unexpected,
+                    f"errored: {r.error}" if r.error else r.examples,
+                )
+            )
+            + " |"
+        )
+    return dg.MetadataValue.md(
+        "\n".join(lines) + "\n\n_unexpected_: what the expectation refused in the DuckDB "
+        "reduction it judged (rows whose key is missing or repeated, a column's distinct values, "
+        "or its minimum and maximum), not a count of table rows."
+    )
+
+
+def expectations_check(
     layer: str, con, source: Source, batches: list[list[dt.date] | None], blocking: bool
 ) -> dg.AssetCheckResult:
+    """``<layer>_expectations`` of ``<layer>.<source>``: its Great Expectations suite over the
+    run's days, every expectation listed with its result, the failing ones in the description."""
     days = [d for batch in batches if batch for d in batch]
     outcome = CHECKS[layer](con, source, days)
+    if outcome.passed:
+        description = f"all {outcome.evaluated} expectations held"
+    else:
+        failed = f"{len(outcome.failed)} of {outcome.evaluated} expectations failed"
+        description = "\n".join([f"{failed}:", *(f"- {f}" for f in outcome.failures)])
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey([layer, source.name]),
         check_name=f"{layer}_expectations",
         passed=outcome.passed,
         severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        description=description,
         metadata={
             "expectations_evaluated": outcome.evaluated,
-            "failures": dg.MetadataValue.md(
-                "\n".join(f"- {f}" for f in outcome.failures) or "none"
-            ),
+            "expectations_failed": len(outcome.failed),
+            "expectations": expectations_table(outcome),
         },
     )
 
@@ -144,9 +186,9 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
                     f"{sum(c.rows_quarantined for c in counts):,} quarantined"
                 )
             checks = [
-                _check("raw", con, source, batches, False),
-                _check("staging", con, source, batches, True),
-                _check("core", con, source, batches, True),
+                expectations_check("raw", con, source, batches, False),
+                expectations_check("staging", con, source, batches, True),
+                expectations_check("core", con, source, batches, True),
             ]
             days = [d for b in batches if b for d in b]
             where = "partition_date between ? and ?" if source.daily and days else "true"
@@ -162,6 +204,7 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
             personal = [f for f in landing.PERSONAL_FIELDS if f in source.fields]
             hidden = f" exclude ({', '.join(personal)})" if personal else ""
             preview = con.execute(f"select *{hidden} from core.{name} limit 5").pl()
+            tables = {layer: table_metadata(con, f"{layer}.{name}") for layer in keys}
         run_days = sum(len(b) for b in batches if b)
         if source.daily and len(files) < run_days:
             # normal: history days carry snapshots only, and not every source lands every day
@@ -170,11 +213,13 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
         rows_in = sum(f.rows_in for f in files)
         quarantined = sum(f.rows_quarantined for f in files)
         yield dg.MaterializeResult(
-            asset_key=keys["raw"], metadata={"rows_in": rows_in, "files": len(files)}
+            asset_key=keys["raw"],
+            metadata={**tables["raw"], "rows_in": rows_in, "files": len(files)},
         )
         yield dg.MaterializeResult(
             asset_key=keys["staging"],
             metadata={
+                **tables["staging"],
                 "rows_quarantined": quarantined,
                 "reasons": dg.MetadataValue.md(
                     "\n".join(f"- {r}: {n:,}" for r, n in reasons) or "none"
@@ -184,6 +229,7 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
         yield dg.MaterializeResult(
             asset_key=keys["core"],
             metadata={
+                **tables["core"],
                 "rows_in": rows_in,
                 "rows_accepted": sum(f.rows_accepted for f in files),
                 "rows_quarantined": quarantined,

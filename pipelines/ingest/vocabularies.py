@@ -8,7 +8,7 @@ staging, features and marts SQL that reads them can depend on them.
 
 import dagster as dg
 
-from pipelines.metadata import preview_metadata
+from pipelines.metadata import preview_metadata, table_metadata
 from pipelines.resources import Warehouse
 from wealthgraph.warehouse import ensure_schemas
 
@@ -30,5 +30,8 @@ def vocabularies(warehouse: Warehouse):
             frame = con.execute(f"select * from core.{table}").pl()
             yield dg.MaterializeResult(
                 asset_key=dg.AssetKey(["core", table]),
-                metadata={"rows": frame.height, "preview": preview_metadata(frame.head(5))},
+                metadata={
+                    **table_metadata(con, f"core.{table}", frame.height),
+                    "preview": preview_metadata(frame.head(5)),
+                },
             )

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.lineage import table_keys
-from pipelines.metadata import check_specs, preview_metadata
+from pipelines.metadata import check_specs, preview_metadata, table_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
@@ -85,5 +85,13 @@ def wealth_advice(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
         summary = con.execute("select * from marts.wealth_summary where as_of = ?", [as_of]).pl()
         advice = advise(summary).drop("as_of")
         rows = write_slice(con, "marts.wealth_advice", advice, as_of)
+        table = table_metadata(con, "marts.wealth_advice")
     failing = advice.filter(~advice["passed"]).group_by("rule_id").len().sort("rule_id")
-    return dg.MaterializeResult(metadata={"rows": rows, "advice_given": preview_metadata(failing)})
+    return dg.MaterializeResult(
+        metadata={
+            **table,
+            "as_of_rows": rows,
+            "as_of": str(as_of),
+            "advice_given": preview_metadata(failing),
+        }
+    )

@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines.metadata import check_specs, preview_metadata
+from pipelines.metadata import check_specs, preview_metadata, table_metadata
 from pipelines.partitions import run_as_of
 from pipelines.replay import replay_at
 from pipelines.resources import LandingFolder, Warehouse
@@ -46,7 +46,8 @@ def landing_files(
         orient="row",
     ).with_columns(run_as_of=pl.lit(as_of))
     with warehouse.get_connection() as con:
-        write_slice(con, "quality.landing_files", surveyed, None)
+        rows = write_slice(con, "quality.landing_files", surveyed, None)
+        table = table_metadata(con, "quality.landing_files", rows)
     left = surveyed.filter(pl.col("status") != "ingest")
     refused = left.filter(pl.col("status") == "refused")
     for row in left.iter_rows(named=True):
@@ -54,7 +55,7 @@ def landing_files(
         log(f"{row['file_name']}: {row['status']}: {row['reason']}")
     return dg.MaterializeResult(
         metadata={
-            "files": surveyed.height,
+            **table,
             "by_status": preview_metadata(surveyed.group_by("status").len().sort("status")),
         },
         check_results=[
@@ -83,11 +84,12 @@ def quarantine(warehouse: Warehouse) -> dg.MaterializeResult:
         by_reason = con.execute(
             """
             select source, regexp_extract(reason, '^[^:]*') as reason, count(*) as n
-            from quality.quarantine group by all order by n desc limit 20
+            from quality.quarantine group by all order by n desc
             """
         ).pl()
+        table = table_metadata(con, "quality.quarantine", int(by_reason["n"].sum()))
     return dg.MaterializeResult(
-        metadata={"rows": int(by_reason["n"].sum()), "by_reason": preview_metadata(by_reason)}
+        metadata={**table, "by_reason": preview_metadata(by_reason.head(20))}
     )
 
 
@@ -116,10 +118,12 @@ def ingest_audit(warehouse: Warehouse) -> dg.MaterializeResult:
             from quality.ingest_audit
             """
         ).fetchone()
-    files, rows_in, accepted, quarantined, unbalanced = totals
+        # one row per landing file
+        table = table_metadata(con, "quality.ingest_audit", totals[0])
+    _, rows_in, accepted, quarantined, unbalanced = totals
     return dg.MaterializeResult(
         metadata={
-            "files": files,
+            **table,
             "rows_in": int(rows_in or 0),
             "rows_accepted": int(accepted or 0),
             "rows_quarantined": int(quarantined or 0),
@@ -160,9 +164,12 @@ def recommendation_eval(
                 rows = evaluate.evaluate_products(replay, tests["product"], cutoff)
                 rows += evaluate.evaluate_topics(replay, tests["topic"], cutoff)
         frame = pl.DataFrame(rows).with_columns(cutoff=pl.lit(cutoff), k=pl.lit(RECOMMEND.eval_k))
-        write_slice(con, "quality.recommendation_eval", frame, as_of)
+        rows = write_slice(con, "quality.recommendation_eval", frame, as_of)
+        table = table_metadata(con, "quality.recommendation_eval")
     return dg.MaterializeResult(
         metadata={
+            **table,
+            "as_of_rows": rows,
             "cutoff": str(cutoff),
             "test_pairs": {kind: test.height for kind, test in tests.items()},
             "metrics": preview_metadata(frame.select("task", "model", "users", "ndcg", "recall")),

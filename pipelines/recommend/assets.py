@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.lineage import table_keys
-from pipelines.metadata import preview_metadata
+from pipelines.metadata import preview_metadata, table_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
@@ -26,9 +26,10 @@ def products(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
         inputs = product_recommender.load_inputs(con, as_of)
         frame = product_recommender.recommend(product_recommender.fit(inputs))
         rows = write_slice(con, "recommend.products", frame.with_columns(as_of=as_of), None)
+        table = table_metadata(con, "recommend.products", rows)
     return dg.MaterializeResult(
         metadata={
-            "rows": rows,
+            **table,
             "customers": frame["customer_id"].n_unique(),
             "of_customers": inputs.customers.height,
             "preview": preview_metadata(frame.head(5)),

@@ -22,7 +22,7 @@ def published(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
             "version": version.version,
             "path": str(version.path),
             "as_of": version.as_of,
-            "rows": sum(version.tables.values()),
+            "dagster/row_count": sum(version.tables.values()),
             "tables": len(version.tables),
         }
     )

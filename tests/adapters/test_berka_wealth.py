@@ -72,4 +72,5 @@ def test_wealth_page_renders_for_a_berka_customer(berka_wealth):
         "order by customer_id limit 1"
     ).fetchone()[0]
     page = render(con, customer)
-    assert customer in page and page.count("<svg") == 2 and "loan" in page
+    assert customer in page and page.count("<svg") == 2
+    assert '还贷 <span class="en" lang="en">Loan repayments</span>' in page  # loan_payment

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -375,3 +376,45 @@ def test_cli_writes_a_folder(tmp_path, capsys):
     assert landing.landed_days(out, landing.EVENTS) == [END - dt.timedelta(days=1), END]
     err = capsys.readouterr().err
     assert "events" in err and "rows" in err
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _header(path: Path) -> tuple[bytes, bytes]:
+    """A gzip file's fixed header (magic, method, flags, mtime, extra flags, OS) and the file
+    name it stores (empty when it stores none)."""
+    data = path.read_bytes()
+    name = data[10 : data.index(b"\0", 10)] if data[3] & 0x08 else b""
+    return data[:10], name
+
+
+def test_files_store_no_time_and_one_compression_level(small):
+    root, _ = small
+    headers = {p: _header(p) for p in root.rglob("*.jsonl.gz")}
+    fixed = {header for header, _ in headers.values()}
+    assert len(fixed) == 1, fixed  # same flags, extra flags (level) and OS everywhere
+    [header] = fixed
+    assert header[4:8] == b"\0\0\0\0"  # no modification time
+    for path, (_, name) in headers.items():  # a stored name can only be the file's own
+        assert name in (b"", path.name.removesuffix(".gz").encode()), path
+
+
+def test_make_sample_rewrites_the_committed_sample_unchanged(tmp_path):
+    """`make sample` regenerates data_samples/ with the arguments of its Makefile recipe: every
+    committed file must come back with the same rows and the same gzip header, so a
+    regeneration changes no committed byte (when zlib is the same)."""
+    recipe = re.search(
+        r"wealthgraph generate --out data_samples (.*)", (ROOT / "Makefile").read_text()
+    )
+    assert recipe, "the Makefile's sample recipe"
+    out = tmp_path / "sample"
+    assert main(["--out", str(out), *recipe.group(1).split()]) == 0
+    committed = ROOT / "data_samples"
+    files = sorted(p.relative_to(committed) for p in committed.rglob("*.jsonl.gz"))
+    assert files == sorted(p.relative_to(out) for p in out.rglob("*.jsonl.gz"))
+    for file in files:
+        assert _header(out / file) == _header(committed / file), file
+        assert gzip.decompress((out / file).read_bytes()) == gzip.decompress(
+            (committed / file).read_bytes()
+        ), file

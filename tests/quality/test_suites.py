@@ -81,3 +81,55 @@ def test_compound_key_suite_catches_a_repeated_membership(warehouse):
     outcome = check_core(con, landing.SOURCES["group_members"], [])
     assert not outcome.passed
     assert any("compound_columns_to_be_unique" in f for f in outcome.failures), outcome.failures
+
+
+def test_every_expectation_reports_its_result_in_the_suites_order(warehouse):
+    con, day = warehouse
+    con.execute("update core.events set event_type = 'teleport' where rowid = 0")
+    outcome = check_core(con, landing.EVENTS, [day])
+    assert len(outcome.results) == outcome.evaluated
+    # the key's expectations first, then the values' in _CORE_COLUMNS' order
+    assert [(r.expectation, r.column) for r in outcome.results[:3]] == [
+        ("expect_column_values_to_not_be_null", "event_id"),
+        ("expect_column_values_to_be_unique", "event_id"),
+        ("expect_column_values_to_be_in_set", "event_type"),
+    ]
+    [failed] = outcome.failed
+    assert failed.column == "event_type" and not failed.success
+    assert failed.unexpected == 1 and "teleport" in failed.examples
+    assert "value_set=" in failed.kwargs
+    assert all(r.success for r in outcome.results if r is not failed)
+
+
+def test_the_check_lists_every_expectation_and_describes_the_failing_one(warehouse):
+    from pipelines.ingest.assets import expectations_check
+
+    con, day = warehouse
+    con.execute("update core.events set amount = -5 where amount is not null")
+    result = expectations_check("core", con, landing.EVENTS, [[day]], blocking=True)
+    assert not result.passed
+    assert result.check_name == "core_expectations"
+    outcome = check_core(con, landing.EVENTS, [day])
+    assert result.metadata["expectations_evaluated"].value == outcome.evaluated
+    assert result.metadata["expectations_failed"].value == 1
+    table = result.metadata["expectations"].value.splitlines()
+    rows = [line for line in table if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == outcome.evaluated
+    [failing] = [row for row in rows if "**failed**" in row]
+    assert failing.startswith("| column_values_to_be_between | amount | ")
+    assert "1 of" in result.description
+    assert "expect_column_values_to_be_between(amount)" in result.description
+    assert "event_type" not in result.description
+
+
+def test_a_clean_check_says_every_expectation_held(warehouse):
+    from pipelines.ingest.assets import expectations_check
+
+    con, _ = warehouse
+    result = expectations_check("core", con, landing.SOURCES["customers"], [None], blocking=True)
+    assert result.passed
+    assert (
+        result.description
+        == f"all {result.metadata['expectations_evaluated'].value} expectations held"
+    )
+    assert "**failed**" not in result.metadata["expectations"].value

@@ -161,6 +161,10 @@ def snapshot_days(first: dt.date, last: dt.date) -> pl.Series:
     return days.unique().sort().alias("as_of")
 
 
+# the Berka files convert() reads, besides the transactions (_trans_file)
+FILES = ("account.asc", "card.asc", "client.asc", "disp.asc", "district.asc", "loan.asc")
+
+
 def _trans_file(src: Path) -> Path:
     """The full ``trans.asc`` when present, else the one ``trans_sample_*.asc`` window."""
     if (src / "trans.asc").exists():
@@ -171,12 +175,30 @@ def _trans_file(src: Path) -> Path:
     return samples[0]
 
 
+FIX = "pass the folder with its .asc files"
+
+
+def check_source(src: Path) -> None:
+    """Raise FileNotFoundError, in one line, unless ``src`` holds the Berka files."""
+    src = Path(src)
+    if not src.is_dir():
+        raise FileNotFoundError(f"no folder {src}: {FIX}")
+    missing = [name for name in FILES if not (src / name).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{src} is not the PKDD'99 Berka folder (no {', '.join(missing)}): " + FIX
+        )
+    _trans_file(src)
+
+
 def convert(src: Path, out: Path) -> dict[str, int]:
     """Write the landing folder ``out`` from the Berka files in ``src``; return row counts.
 
     Besides a count per source written, ``transactions_skipped_zero`` counts trans rows left
-    out for a zero (or missing) amount, so trans rows = transactions + skipped.
+    out for a zero (or missing) amount, so trans rows = transactions + skipped. Raises
+    FileNotFoundError (one line) before writing anything if a file is missing.
     """
+    check_source(src)
     # inside the adapter ``account`` is Berka's integer id, ``account_id`` the landing id
     disp = _read(src / "disp.asc").select(
         _int("disp_id"), _int("client_id"), _int("account_id").alias("account"), "type"

@@ -29,8 +29,31 @@ def _read(path: Path, encoding: str = "utf8") -> pl.DataFrame:
     )
 
 
+# the HetRec 2011 files convert() reads
+FILES = ("user_friends.dat", "user_taggedartists.dat", "tags.dat", "user_artists.dat")
+
+
+FIX = "pass the unpacked hetrec2011-lastfm-2k folder"
+
+
+def check_source(src: Path) -> None:
+    """Raise FileNotFoundError, in one line, unless ``src`` holds the Last.fm files."""
+    src = Path(src)
+    if not src.is_dir():
+        raise FileNotFoundError(f"no folder {src}: {FIX}")
+    missing = [name for name in FILES if not (src / name).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{src} is not the HetRec 2011 Last.fm folder (no {', '.join(missing)}): " + FIX
+        )
+
+
 def convert(src: Path, out: Path, events: bool = True) -> dict[str, int]:
-    """Write the landing folder ``out`` from the Last.fm files in ``src``; return row counts."""
+    """Write the landing folder ``out`` from the Last.fm files in ``src``; return row counts.
+
+    Raises FileNotFoundError (one line) before writing anything if a file is missing.
+    """
+    check_source(src)
     friends = _read(src / "user_friends.dat")
     tagged = _read(src / "user_taggedartists.dat")
     tags = _read(src / "tags.dat", encoding="latin1")

@@ -1,62 +1,83 @@
-"""``wealthgraph generate``: write a synthetic landing folder."""
+"""``wealthgraph generate``: write a synthetic landing folder.
+
+``generate`` is the command (typer options; pipelines.cli registers it); ``main`` runs it on
+its own.
+"""
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
 
-from . import generate
+import typer
 
+from . import generate as write_landing
 
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
-        prog="wealthgraph generate",
-        description="Write synthetic landing data (reference, events, snapshots, transactions).",
-    )
-    ap.add_argument("--out", type=Path, required=True, help="landing folder to write")
-    ap.add_argument("--users", type=int, default=2000, help="number of customers")
-    ap.add_argument("--days", type=int, default=30, help="days in the event window")
-    ap.add_argument("--seed", type=int, default=42, help="random seed (same seed, same bytes)")
-    ap.add_argument(
-        "--end",
-        type=dt.date.fromisoformat,
-        default=dt.date(2026, 10, 31),
-        help="last day of the window, YYYY-MM-DD",
-    )
-    ap.add_argument(
-        "--history-months", type=int, default=12, help="month-end snapshots before the window"
-    )
-    return ap
+try:  # typer vendors click from 0.2x on
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException
+
+END = dt.date(2026, 10, 31)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the generator; prints per-stage progress and a summary to stderr."""
-    args = _parser().parse_args(argv)
-    if args.users < 50 or args.days < 1 or args.history_months < 0:
-        print("need --users >= 50, --days >= 1, --history-months >= 0", file=sys.stderr)
-        return 2
+def iso_date(value: str | dt.date) -> dt.date:
+    """A ``YYYY-MM-DD`` option value as a date; a usage error naming the format otherwise."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def generate(
+    out: Annotated[
+        Path, typer.Option(metavar="DIR", help="Landing folder to write.", show_default=False)
+    ],
+    users: Annotated[int, typer.Option(min=50, metavar="N", help="Number of customers.")] = 2000,
+    days: Annotated[int, typer.Option(min=1, metavar="N", help="Days in the event window.")] = 30,
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Random seed (same seed, same bytes).")
+    ] = 42,
+    end: Annotated[
+        dt.date,
+        typer.Option(parser=iso_date, metavar="YYYY-MM-DD", help="Last day of the window."),
+    ] = END,
+    history_months: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Month-end snapshots before the window.")
+    ] = 12,
+) -> int:
+    """Write synthetic landing data (reference, events, snapshots, transactions).
+
+    Prints per-stage progress and a summary to stderr.
+    """
 
     def progress(stage: str, rows: int, seconds: float) -> None:
         print(f"  {stage:<24} {rows:>12,} rows {seconds:8.2f}s", file=sys.stderr, flush=True)
 
     started = time.perf_counter()
     print(
-        f"generating {args.users:,} users x {args.days} days (seed {args.seed}, "
-        f"end {args.end}, {args.history_months} history months) -> {args.out}",
+        f"generating {users:,} users x {days} days (seed {seed}, "
+        f"end {end}, {history_months} history months) -> {out}",
         file=sys.stderr,
     )
-    counts = generate(
-        args.out,
-        users=args.users,
-        days=args.days,
-        seed=args.seed,
-        end=args.end,
-        history_months=args.history_months,
-        progress=progress,
-    )
+    try:
+        counts = write_landing(
+            out,
+            users=users,
+            days=days,
+            seed=seed,
+            end=end,
+            history_months=history_months,
+            progress=progress,
+        )
+    except OSError as error:  # an unwritable or full folder: the operator's to fix
+        print(f"cannot write {out}: {error.strerror or error}", file=sys.stderr)
+        return 1
     print("rows per source:", file=sys.stderr)
     for name, rows in counts.items():
         print(f"  {name:<24} {rows:>12,}", file=sys.stderr)
@@ -65,3 +86,20 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``wealthgraph generate`` on its own; returns the exit code (2: a usage error)."""
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+    app.command()(generate)
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(
+            args=sys.argv[1:] if argv is None else argv,
+            prog_name="wealthgraph generate",
+            standalone_mode=False,
+        )
+    except ClickException as error:
+        print(f"wealthgraph generate: {error.format_message()}", file=sys.stderr)
+        return error.exit_code
+    return code if isinstance(code, int) else 0

@@ -173,6 +173,7 @@ def _merge(*outcomes: Outcome) -> Outcome:
         passed=all(o.passed for o in outcomes),
         evaluated=sum(o.evaluated for o in outcomes),
         failures=[f for o in outcomes for f in o.failures],
+        results=[r for o in outcomes for r in o.results],
     )
 
 
