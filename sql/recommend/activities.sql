@@ -27,7 +27,8 @@ friends_in as (
         count(*) filter (where t.weight >= $close_tie_strength) as close_members
     from graph.ties t
     join members m on m.customer_id = t.other_id
-    join groups using (group_id)
+    join groups g using (group_id)
+    join customers c on c.customer_id = t.customer_id and c.branch_id = g.branch_id
     group by all
 ),
 
