@@ -5,13 +5,15 @@ Last.fm is the stand-in for the bank's app: friends are the ties, artists stand 
 social-recommendation literature reports on this data (a random 80/20 split per user, top-10
 metrics), so our figures compare with published ones. Blend weights are tuned on a validation
 split cut from the training share only, so the test share is looked at once, at the end.
+The general harness (any dataset, tuned ALS, ablation, social variants, bootstrap CIs) is
+``wealthgraph.recommend.harness``; this module keeps the original artists-and-tags benchmark.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from wealthgraph.recommend.harness import random_train_mask, take_entries
 from wealthgraph.recommend.metrics import ranking_metrics
 from wealthgraph.recommend.model import (
     SOURCES,
@@ -28,6 +31,7 @@ from wealthgraph.recommend.model import (
     drop_held,
     top_n,
 )
+from wealthgraph.recommend.tune import AlsParams, fit_als
 
 USER_ARTISTS = "user_artists.dat"
 USER_FRIENDS = "user_friends.dat"
@@ -75,7 +79,7 @@ class LastfmData:
     user_tags: sp.csr_matrix
 
 
-def _read(src: Path, name: str, encoding: str = "utf8") -> pl.DataFrame:
+def read_table(src: Path, name: str, encoding: str = "utf8") -> pl.DataFrame:
     """One tab-separated HetRec file; a missing file is named, not left to polars' message."""
     path = src / name
     if not path.is_file():
@@ -112,10 +116,10 @@ def load(src: Path) -> LastfmData:
     since an unused tag can be neither learnt nor held out.
     """
     src = Path(src)
-    listened = _read(src, USER_ARTISTS)
-    friends = _read(src, USER_FRIENDS)
-    tagged = _read(src, USER_TAGGED)
-    tag_text = _read(src, TAGS, encoding="latin1")
+    listened = read_table(src, USER_ARTISTS)
+    friends = read_table(src, USER_FRIENDS)
+    tagged = read_table(src, USER_TAGGED)
+    tag_text = read_table(src, TAGS, encoding="latin1")
     users = _index(listened["userID"], "userID", "u")
     artists = _index(listened["artistID"], "artistID", "i")
     tags = (
@@ -164,21 +168,10 @@ def per_user_split(
     m = sp.csr_matrix(matrix, copy=True)
     m.sum_duplicates()
     m.sort_indices()
-    counts = np.diff(m.indptr)
-    rows = np.repeat(np.arange(m.shape[0]), counts)
-    keys = np.random.default_rng(seed).random(m.nnz)
-    order = np.lexsort((keys, rows))  # by user, then by key: a shuffle within each user
-    rank = np.empty(m.nnz, dtype=np.int64)
-    # rows is sorted, so rows[order] == rows and the position within the user is this offset
-    rank[order] = np.arange(m.nnz) - m.indptr[rows]
-    keep = np.maximum(np.round((1.0 - test_share) * counts), 1).astype(np.int64)
-    in_train = rank < keep[rows]
-
-    def part(mask: np.ndarray) -> sp.csr_matrix:
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[mask], minlength=m.shape[0]))])
-        return sp.csr_matrix((m.data[mask], m.indices[mask], indptr), shape=m.shape)
-
-    return part(in_train), part(~in_train)
+    in_train = random_train_mask(m, test_share, seed)
+    train, _ = take_entries(m, in_train)
+    test, _ = take_entries(m, ~in_train)
+    return train, test
 
 
 def item_shares(train: sp.csr_matrix) -> np.ndarray:
@@ -196,6 +189,7 @@ def tune_weights(
     grid: Mapping[str, Sequence[float]] = DEFAULT_GRID,
     seed: int = 43,
     k: int = 10,
+    als: AlsParams | None = None,
 ) -> tuple[BlendWeights, pl.DataFrame]:
     """Pick blend weights by nDCG@k on a validation split carved out of ``train``.
 
@@ -203,7 +197,9 @@ def tune_weights(
     split's so the validation items are not a pattern of the test items), one model with every
     source is fitted on the inner train, and every grid point only re-weights the precomputed
     source scores: ALS is fitted once, not once per point. ``grid`` maps each source in
-    :data:`~wealthgraph.recommend.model.SOURCES` to its candidate weights.
+    :data:`~wealthgraph.recommend.model.SOURCES` to its candidate weights. ``als`` is the ALS
+    setting the blend is tuned on top of (None: SocialBlend's own defaults); tune it first
+    (:func:`~wealthgraph.recommend.tune.tune_als`) on the same validation split.
 
     Returns
     -------
@@ -212,7 +208,7 @@ def tune_weights(
         metrics, best first.
     """
     inner, valid = per_user_split(train, seed=seed)
-    model = SocialBlend(ALL_SOURCES, random_state=seed).fit(inner, ties)
+    model = blend(ALL_SOURCES, inner, ties, seed, als)
     points = [BlendWeights(*values) for values in product(*(grid[name] for name in SOURCES))]
     users = np.flatnonzero(np.diff(valid.indptr))
     recs = np.full((len(points), len(users), k), -1, dtype=np.int64)
@@ -244,6 +240,27 @@ def tune_weights(
     return best, table
 
 
+def blend(
+    weights: BlendWeights,
+    train: sp.csr_matrix,
+    ties: sp.csr_matrix | None,
+    seed: int,
+    als: AlsParams | None = None,
+) -> SocialBlend:
+    """SocialBlend fitted on ``train``; with ``als``, its ALS is fitted with that setting.
+
+    ``als=None`` is exactly ``SocialBlend(weights, random_state=seed).fit(train, ties)``.
+    """
+    if als is None:
+        return SocialBlend(weights, random_state=seed).fit(train, ties)
+    # every other source from SocialBlend (its own ALS skipped at weight 0), then the tuned ALS
+    model = SocialBlend(replace(weights, als=0.0), random_state=seed).fit(train, ties)
+    if weights.als > 0:
+        model.als = fit_als(train, als, seed)
+    model.weights = weights
+    return model
+
+
 def _evaluate_task(
     task: str,
     matrix: sp.csr_matrix,
@@ -252,11 +269,12 @@ def _evaluate_task(
     k: int,
     grid: Mapping[str, Sequence[float]],
     tables: dict[str, pl.DataFrame] | None,
+    als: AlsParams | None = None,
 ) -> list[dict[str, object]]:
     """Popularity, ALS and the tuned blend on one split of ``matrix``, test looked at once."""
     train, test = per_user_split(matrix, seed=seed)
     started = time.perf_counter()
-    best, table = tune_weights(train, ties, grid, seed=seed + 1, k=k)
+    best, table = tune_weights(train, ties, grid, seed=seed + 1, k=k, als=als)
     tune_s = time.perf_counter() - started
     if tables is not None:
         tables[task] = table
@@ -265,7 +283,7 @@ def _evaluate_task(
     rows: list[dict[str, object]] = []
     for name, weights in (("popularity", POPULARITY), ("als", ALS), ("social_blend", best)):
         started = time.perf_counter()
-        model = SocialBlend(weights, random_state=seed).fit(train, ties)
+        model = blend(weights, train, ties, seed, als)
         fitted = time.perf_counter()
         ids, _ = model.recommend(users, k)
         done = time.perf_counter()
@@ -291,12 +309,15 @@ def evaluate(
     k: int = 10,
     grid: Mapping[str, Sequence[float]] = DEFAULT_GRID,
     tables: dict[str, pl.DataFrame] | None = None,
+    als: AlsParams | None = None,
 ) -> pl.DataFrame:
     """Test metrics at ``k`` of popularity, ALS and the tuned social blend, artists and tags.
 
     Every model of a task is scored on the same split of the same run, so rows compare. The
     tags task recommends tags a user will use (topics), with the same friends as ties. Pass a
-    dict as ``tables`` to receive each task's validation table (keyed by task).
+    dict as ``tables`` to receive each task's validation table (keyed by task). ``als`` sets
+    the ALS of the ALS baseline and of the blend (None: SocialBlend's defaults); the harness
+    (``python -m wealthgraph.recommend evaluate lastfm``) tunes it on validation.
 
     Returns
     -------
@@ -307,6 +328,6 @@ def evaluate(
     rows = [
         row
         for task, matrix in (("artists", data.plays), ("tags", data.user_tags))
-        for row in _evaluate_task(task, matrix, data.ties, seed, k, grid, tables)
+        for row in _evaluate_task(task, matrix, data.ties, seed, k, grid, tables, als)
     ]
     return pl.DataFrame(rows).with_columns(pl.col("users").cast(pl.Int64))

@@ -53,3 +53,42 @@ def ranking_metrics(
         "coverage": float(len(np.unique(recs[recs >= 0])) / n_items),
         "novelty": float(np.mean(-np.log2(popularity))) if len(valid) else 0.0,
     }
+
+
+def per_user_metrics(
+    recommended: np.ndarray, test: sp.csr_matrix, users: np.ndarray, k: int = 10
+) -> dict[str, np.ndarray]:
+    """Per-user precision, recall, nDCG and AP at ``k``, for paired comparisons of models.
+
+    Same definitions and same counted users as :func:`ranking_metrics` (users without test
+    items are left out): the means of these arrays are its precision, recall, ndcg and map.
+    ``users`` in the result are the counted users, in the order given.
+    """
+    test = sp.csr_matrix(test)
+    test.sum_duplicates()
+    test.eliminate_zeros()
+    recommended = recommended[:, :k]
+    relevant_counts = np.diff(test.indptr)[users]
+    keep = relevant_counts > 0
+    recs, counts, rows = recommended[keep], relevant_counts[keep], users[keep]
+    n_items = test.shape[1]
+    held_out = test.nonzero()
+    keys = held_out[0].astype(np.int64) * n_items + held_out[1]
+    hits = np.isin(rows[:, None].astype(np.int64) * n_items + recs, keys) & (recs >= 0)
+    width = hits.shape[1]
+    gains = 1.0 / np.log2(np.arange(2, k + 2))
+    ideal = np.cumsum(gains)[np.minimum(counts, k) - 1]
+    precision_at_rank = np.cumsum(hits, axis=1) / np.arange(1, width + 1)
+    return {
+        "users": rows,
+        "precision": hits.sum(axis=1) / k,
+        "recall": hits.sum(axis=1) / counts,
+        "ndcg": (hits * gains[:width]).sum(axis=1) / ideal,
+        "map": (precision_at_rank * hits).sum(axis=1) / np.minimum(counts, k),
+    }
+
+
+def catalog_coverage(recommended: np.ndarray, n_items: int, k: int = 10) -> float:
+    """Share of the ``n_items`` catalog that appears in at least one top-``k`` list."""
+    recs = recommended[:, :k]
+    return float(len(np.unique(recs[recs >= 0])) / max(n_items, 1))
