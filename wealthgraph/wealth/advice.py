@@ -64,7 +64,7 @@ RULES: tuple[Rule, ...] = (
         pl.col("maturing_products_30d").cast(pl.Float64),
         lambda c: 0.0,
         operator.le,
-        "{value:.0f} of your products mature within 30 days; plan where the money goes next.",
+        "Products maturing within 30 days: {value:.0f}; plan where the money goes next.",
     ),
     Rule(
         "debt_to_asset",
