@@ -35,6 +35,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from wealthgraph.recommend import rank
 from wealthgraph.recommend.metrics import per_user_metrics, ranking_metrics
 from wealthgraph.recommend.model import (
     SOURCES,
@@ -526,6 +527,11 @@ class SeedResult:
     als_trials: pl.DataFrame
     blend_trials: pl.DataFrame
     seconds: dict[str, float] = field(default_factory=dict)
+    # the learned second stage (run_seed(ranker=True)): vs the blend and tuned ALS, candidate
+    # recall on validation and test, training facts, feature importances (gain)
+    ranker: pl.DataFrame | None = None
+    ranker_info: dict[str, float] = field(default_factory=dict)
+    ranker_importances: pl.DataFrame | None = None
 
 
 def run_seed(
@@ -536,11 +542,16 @@ def run_seed(
     trials: int = 30,
     test_share: float = 0.2,
     grid: Mapping[str, Sequence[float]] | None = None,
+    ranker: bool = False,
+    candidates: int = rank.CANDIDATES,
 ) -> SeedResult:
     """Tune on validation, then measure every model once on the test share of one split.
 
     The split uses ``seed``, the validation split ``seed + 1``; ALS and optuna use ``seed``;
-    ``grid`` is the blend's weight grid (default :data:`BLEND_GRID`).
+    ``grid`` is the blend's weight grid (default :data:`BLEND_GRID`). ``ranker`` adds the
+    learned second stage (:mod:`~wealthgraph.recommend.rank`): trained on the candidates of the
+    sources fitted on train minus validation with validation labels, then applied to the
+    candidates (top ``candidates`` of each source) of the sources refitted on train.
     """
     grid = BLEND_GRID if grid is None else grid
     clock = time.perf_counter()
@@ -553,9 +564,16 @@ def run_seed(
     weights_default, _, _ = tune_blend(
         Sources(inner, DEFAULT_ALS, seed), valid, k, grid, variants=False
     )
-    weights, variants, blend_trials = tune_blend(Sources(inner, tuned, seed), valid, k, grid)
+    inner_sources = Sources(inner, tuned, seed)
+    weights, variants, blend_trials = tune_blend(inner_sources, valid, k, grid)
     seconds["tune_blend"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    learned = None
+    if ranker:
+        learned = rank.train_ranker(inner_sources, valid, candidates, weights, seed=seed, k=k)
+        seconds["train_ranker"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+    del inner_sources
 
     users = np.arange(ds.shape[0])
     default_sources = Sources(train, DEFAULT_ALS, seed)
@@ -576,6 +594,16 @@ def run_seed(
         configs, users, k
     )
     seconds["test"] = time.perf_counter() - clock
+    test_recall = 0.0
+    if learned is not None:
+        clock = time.perf_counter()
+        test_users = np.flatnonzero(np.diff(test.indptr))
+        cands = rank.candidate_features(sources, test_users, candidates, weights)
+        test_recall = cands.recall(test)
+        recs["ranker"] = np.full((len(users), k), -1, dtype=np.int64)
+        recs["ranker"][test_users] = learned.recommend(cands, k)
+        del cands
+        seconds["test_ranker"] = time.perf_counter() - clock
 
     shares = np.asarray((train.interactions > 0).sum(axis=0), dtype=np.float64).ravel()
     shares /= max(ds.shape[0], 1)
@@ -599,6 +627,10 @@ def run_seed(
         ("blend_social0", weights_text(configs["blend_social0"])),
         *((f"blend+{name}", weights_text(w)) for name, w in variants.items()),
     ]
+    if learned is not None:
+        main_models.append(
+            ("ranker", f"lambdarank C={candidates} trees={learned.info['best_iteration']}")
+        )
     main = pl.DataFrame(
         [
             {
@@ -649,7 +681,30 @@ def run_seed(
                 "tied_ci_high": with_ties[2],
             }
         )
+    ranker_table = None
+    ranker_info: dict[str, float] = {}
+    if learned is not None:
+        ranker_table = pl.DataFrame(
+            [
+                {
+                    "versus": other,
+                    "ndcg_ranker": summary["ranker"]["ndcg"],
+                    "ndcg_other": summary[other]["ndcg"],
+                    **dict(
+                        zip(("d_ndcg", "ci_low", "ci_high"), compare("ranker", other), strict=True)
+                    ),
+                }
+                for other in ("blend", REFERENCE)
+            ]
+        )
+        ranker_info = {
+            **{key: float(value) for key, value in learned.info.items()},
+            "test_recall": test_recall,
+        }
     return SeedResult(
+        ranker=ranker_table,
+        ranker_info=ranker_info,
+        ranker_importances=None if learned is None else learned.importances(),
         seed=seed,
         als=tuned,
         weights_default=weights_default,
