@@ -6,8 +6,11 @@ that reads one, so its peak RSS (``ru_maxrss``) is its own and not the generator
     .venv/bin/python benchmarks/graph_metrics.py                 # 1M nodes fast, 100k both ways
     .venv/bin/python benchmarks/graph_metrics.py --nodes 200000 --nx-nodes 20000 --pymk-users 0
 
-Stages: ``node_metrics`` on ``--nodes`` nodes; ``networkx_metrics`` and ``node_metrics`` on
-``--nx-nodes`` nodes (the same graph); ``people_you_may_know`` on ``--pymk-users`` customers.
+Stages: ``node_metrics`` on ``--nodes`` nodes, once per ``--methods`` community method (Leiden,
+the default, and Louvain: modularity and seconds side by side); ``networkx_metrics`` and
+``node_metrics`` on ``--nx-nodes`` nodes (the same graph); ``people_you_may_know`` on
+``--pymk-users`` customers, once per ``--pymk-max-via`` bound of the two-hop product ("none"
+for unbounded).
 The graph: ``--edges-per-node`` edge draws per node, one endpoint drawn with a power-law
 activity (Chung-Lu style, degree exponent ~2.5), the other from the same 200-node block with
 probability 0.7 (communities, triangles) or again by activity; self-loops dropped, repeats
@@ -121,14 +124,19 @@ def run_stage(args: argparse.Namespace) -> dict[str, Any]:
     if args.stage == "pymk":
         groups = pl.read_parquet(groups_path)
         result["input_mb"] = _peak_mb()
-        out, result["wall_s"] = _timed(lambda: people_you_may_know(edges, groups))
+        max_via = None if args.max_via == "none" else int(args.max_via)
+        out, result["wall_s"] = _timed(lambda: people_you_may_know(edges, groups, max_via=max_via))
         result["peak_mb"] = _peak_mb()
-        return result | {"stage": "people_you_may_know", "note": f"{out.height:,} suggestions"}
+        note = f"{out.height:,} suggestions, max_via {args.max_via}"
+        return result | {"stage": "people_you_may_know", "note": note}
     if args.stage == "fast":
         result["input_mb"] = _peak_mb()
-        out, result["wall_s"] = _timed(lambda: node_metrics(edges, seed=args.seed))
+        out, result["wall_s"] = _timed(
+            lambda: node_metrics(edges, seed=args.seed, method=args.method)
+        )
         result["peak_mb"] = _peak_mb()
-        return result | {"stage": "node_metrics", "note": _communities(edges, out)}
+        note = f"{args.method}: {_communities(edges, out)}"
+        return result | {"stage": "node_metrics", "note": note}
     G, build = _timed(lambda: to_networkx(edges))
     result["input_mb"] = _peak_mb()
     out, result["wall_s"] = _timed(lambda: networkx_metrics(G, seed=args.seed))
@@ -143,8 +151,11 @@ def _communities(edges: pl.DataFrame, metrics: pl.DataFrame) -> str:
     return f"{metrics['community_id'].n_unique():,} communities, modularity {q:.4f}"
 
 
-def _subprocess(stage: str, nodes: int, args: argparse.Namespace) -> dict[str, Any]:
+def _subprocess(
+    stage: str, nodes: int, args: argparse.Namespace, option: str = "leiden"
+) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--stage", stage, "--nodes", str(nodes)]
+    cmd += ["--method" if stage == "fast" else "--max-via", option]
     cmd += ["--edges-per-node", str(args.edges_per_node), "--seed", str(args.seed)]
     cmd += ["--workdir", str(args.workdir)]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
@@ -165,16 +176,24 @@ def main() -> None:
     parser.add_argument("--pymk-users", type=int, default=1_000_000, help="0 to skip")
     parser.add_argument("--edges-per-node", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--methods", default="leiden,louvain", help="community methods to time")
+    parser.add_argument(
+        "--pymk-max-via", default="50,none", help='two-hop bounds to time ("none": unbounded)'
+    )
     parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--method", default="leiden", help=argparse.SUPPRESS)
+    parser.add_argument("--max-via", default="50", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
         print(json.dumps(run_stage(args)))
         return
 
-    runs = [("fast", args.nodes), ("networkx", args.nx_nodes), ("fast", args.nx_nodes)]
+    methods = args.methods.split(",")
+    runs = [("fast", args.nodes, m) for m in methods]
+    runs += [("networkx", args.nx_nodes, ""), ("fast", args.nx_nodes, methods[0])]
     if args.pymk_users:
-        runs.append(("pymk", args.pymk_users))
+        runs += [("pymk", args.pymk_users, k) for k in args.pymk_max_via.split(",")]
     header = (
         f"{'stage':<20} {'nodes':>10} {'edges':>11} {'wall_s':>8} {'peak_MB':>8} {'input_MB':>9}"
     )
@@ -183,13 +202,13 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as workdir:
         args.workdir = Path(workdir)
-        for stage, nodes in runs:
+        for stage, nodes, option in runs:
             kind = "pymk" if stage == "pymk" else "metrics"
             if not _files(args.workdir, kind, nodes)[0].exists():
                 _subprocess("generate-pymk" if kind == "pymk" else "generate", nodes, args)
-            results.append(_subprocess(stage, nodes, args))
+            results.append(_subprocess(stage, nodes, args, option))
             print(_row(results[-1]), flush=True)
-    nx_run, fast_run = results[1], results[2]
+    nx_run, fast_run = results[len(methods)], results[len(methods) + 1]
     ratio = nx_run["wall_s"] / fast_run["wall_s"]
     with_build = (nx_run["wall_s"] + nx_run["build_s"]) / fast_run["wall_s"]
     print(

@@ -22,6 +22,9 @@ class GraphConfig:
     transfer_weight: float = 3.0
     red_packet_weight: float = 2.0
     aa_bill_weight: float = 2.0
+    # "leiden" or "louvain" (igraph): Leiden kept modularity and planted-circle recovery and
+    # was faster (benchmarks/results/graph-leiden.md); the seed and resolution below apply to both
+    community_method: str = "leiden"
     louvain_seed: int = 42
     # circles the size of a workplace or a club, not a district (1.0 merges them, see tests)
     louvain_resolution: float = 4.0

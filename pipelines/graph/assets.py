@@ -47,7 +47,10 @@ def node_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
         frame = compute_node_metrics(
-            _customer_edges(con), seed=GRAPH.louvain_seed, resolution=GRAPH.louvain_resolution
+            _customer_edges(con),
+            seed=GRAPH.louvain_seed,
+            resolution=GRAPH.louvain_resolution,
+            method=GRAPH.community_method,
         )
         # graph tables hold the latest graph only; as_of says which day that is
         rows = write_slice(con, "graph.node_metrics", frame.with_columns(as_of=as_of), None)

@@ -1,4 +1,4 @@
--- graph.communities: one row per community (a circle found by Louvain in graph.node_metrics):
+-- graph.communities: one row per community (a circle found by Leiden in graph.node_metrics):
 -- size, members' AUM, and the topics and product classes that dominate it.
 with members as (
     select node_id as customer_id, community_id

@@ -162,3 +162,38 @@ def test_lastfm_friend_graph_matches_networkx():
     q_fast = modularity(edges, fast)
     q_nx = modularity(edges, nx.community.louvain_communities(G, seed=42))
     assert abs(q_fast - q_nx) <= 0.05 * q_nx, f"modularity fast {q_fast:.4f} vs nx {q_nx:.4f}"
+
+
+def _clique_ring() -> tuple[pl.DataFrame, list[int]]:
+    """Twelve cliques of 8 in a ring, weights varied; the cliques are the planted partition."""
+    G = nx.ring_of_cliques(12, 8)
+    rng = np.random.default_rng(3)
+    edges = pl.DataFrame(
+        [(_name(u), _name(v), float(rng.uniform(0.5, 2.0))) for u, v in G.edges],
+        schema=["src_id", "dst_id", "weight"],
+        orient="row",
+    )
+    return edges, [v // 8 for v in range(96)]
+
+
+def test_leiden_is_deterministic_and_recovers_planted_partitions(planted):
+    from wealthgraph.graph.communities import leiden, to_igraph
+    from wealthgraph.graph.edgelist import index_edges
+
+    for edges, truth in (_clique_ring(), (planted[1], None)):
+        graph = index_edges(edges)
+        g = to_igraph(graph)
+        first = leiden(g, graph.weight, seed=5, resolution=1.0)
+        assert first.tolist() == leiden(g, graph.weight, seed=5).tolist()
+        found = node_metrics(edges, method="leiden")
+        assert found["community_id"].to_list() == node_metrics(edges)["community_id"].to_list()
+        truth = truth or [int(v[1:]) // SIZE for v in found["node_id"]]
+        assert adjusted_rand_index(truth, found["community_id"].to_numpy()) > 0.99
+        q_leiden = modularity(edges, found)
+        q_louvain = modularity(edges, node_metrics(edges, method="louvain"))
+        assert q_leiden >= q_louvain - 0.01, (q_leiden, q_louvain)
+
+
+def test_unknown_community_method_is_a_clear_error(planted):
+    with pytest.raises(ValueError, match="unknown community method 'walktrap'"):
+        node_metrics(planted[1], method="walktrap")

@@ -169,3 +169,69 @@ def test_held_out_friends_come_back_in_the_top_10():
     ).height
     rate = hits / len(held_out)
     assert rate > 0.5, f"held-out friend in the top 10 for {hits}/200 users ({rate:.0%})"
+
+
+def _hub_graph(hub_degree: int = 2000) -> pl.DataFrame:
+    """A hub with ``hub_degree`` friends of varied tie strength, its friends in a sparse ring."""
+    rng = np.random.default_rng(11)
+    leaves = [f"x{i:04d}" for i in range(hub_degree)]
+    weights = rng.uniform(0.5, 3.0, hub_degree).tolist()
+    spokes = [("hub", x, w) for x, w in zip(leaves, weights, strict=True)]
+    ring = [(a, b, 1.0) for a, b in zip(leaves, leaves[1:] + leaves[:1], strict=True)]
+    return _friends(*spokes, *ring)
+
+
+def test_max_via_bounds_the_two_hop_pairs_of_a_hub():
+    import scipy.sparse as sp
+
+    from wealthgraph.graph.edgelist import index_edges
+    from wealthgraph.graph.pymk import _score_factors, _symmetric
+
+    friends, k = _hub_graph(), 5
+    graph = index_edges(friends)
+    degree = graph.degree()
+    usable = degree > 0  # no degree cap: the hub is a mutual friend like any other
+    no_groups = sp.csr_array((graph.n, 0))
+    adjacency = _symmetric(graph, np.ones(2 * len(graph.lo)))
+
+    def pairs(max_via: int | None) -> tuple[float, int]:
+        left, right, cost = _score_factors(graph, adjacency, degree, usable, no_groups, max_via)
+        two_hop = left[:, : graph.n] @ right[: graph.n]  # friend-of-friend part only
+        return cost.sum(), two_hop.nnz
+
+    unbounded_cost, unbounded_nnz = pairs(None)
+    assert unbounded_cost > 2000**2, "the hub alone makes d² pairs"
+    bounded_cost, bounded_nnz = pairs(k)
+    assert bounded_cost <= graph.n * k * k
+    assert bounded_nnz <= bounded_cost < unbounded_cost
+    assert bounded_nnz < unbounded_nnz
+    # The hub introduces only its k strongest friends to each of its friends.
+    out = people_you_may_know(friends, NO_GROUPS, max_friend_degree=10**9, max_via=k)
+    strongest = friends.sort("weight", "dst_id", descending=[True, False]).head(k)["dst_id"]
+    via_hub = out.filter(pl.col("customer_id") == "x0500", pl.col("candidate_id") != "x0502")
+    assert set(via_hub["candidate_id"]) <= set(strongest) | {"x0498"}
+
+
+def test_max_via_at_least_the_largest_degree_changes_nothing():
+    from wealthgraph.graph.pymk import _strongest
+
+    G = nx.powerlaw_cluster_graph(400, 4, 0.3, seed=5)
+    rng = np.random.default_rng(5)
+    friends = pl.DataFrame(
+        {
+            "src_id": [f"c{u:03d}" for u, _ in G.edges],
+            "dst_id": [f"c{v:03d}" for _, v in G.edges],
+            "weight": rng.uniform(0.5, 3.0, G.number_of_edges()),
+        }
+    )
+    groups = pl.DataFrame({"customer_id": [f"c{v:03d}" for v in range(0, 400, 3)]}).with_columns(
+        group_id=pl.int_range(pl.len()).mod(9).cast(pl.String)
+    )
+    top = max(d for _, d in G.degree)
+    unbounded = people_you_may_know(friends, groups, max_via=None)
+    assert_frame_equal(unbounded, people_you_may_know(friends, groups, max_via=top))
+    assert_frame_equal(unbounded, people_you_may_know(friends, groups, max_via=10 * top))
+    matrix = nx.to_scipy_sparse_array(G, weight=None, format="csr")
+    assert (_strongest(matrix, top) != matrix).nnz == 0
+    bounded = people_you_may_know(friends, groups, max_via=3)
+    assert not bounded.equals(unbounded), "a small max_via does change the ranking"

@@ -39,7 +39,7 @@ def test_planted_circles_recovered_at_circle_resolution(con):
     found = node_metrics(edges, seed=42, resolution=8.0)
     joined = found.join(_planted(), left_on="node_id", right_on="customer_id")
     ari = adjusted_rand_index(joined["community_id"], joined["community_id_right"])
-    assert ari >= 0.5, ari  # measured on the sample: 0.67 (vs 0.0 for a random labelling)
+    assert ari >= 0.5, ari  # measured on the sample: 0.69 Leiden, 0.67 Louvain (random: 0.0)
 
 
 def test_people_you_may_know_recovers_hidden_friendships(con):

@@ -1,4 +1,5 @@
-"""Louvain communities through igraph, with seeded determinism and stable labels; modularity."""
+"""Leiden or Louvain communities through igraph, with seeded determinism and stable labels;
+modularity."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from wealthgraph.graph.edgelist import IndexedEdges, index_edges
 _RNG_LOCK = threading.Lock()
 
 Communities = pl.DataFrame | Mapping[Any, int] | Iterable[Collection[Any]]
+METHODS: tuple[str, ...] = ("leiden", "louvain")
 
 
 def to_igraph(graph: IndexedEdges) -> ig.Graph:
@@ -25,6 +27,64 @@ def to_igraph(graph: IndexedEdges) -> ig.Graph:
     # igraph reads a list of int pairs twice as fast as a numpy array (5.8 s vs 2.7 s at 6M)
     edges = list(zip(graph.lo.tolist(), graph.hi.tolist(), strict=True))
     return ig.Graph(n=graph.n, edges=edges, directed=False)
+
+
+def find_communities(
+    g: ig.Graph,
+    weights: np.ndarray,
+    method: str = "leiden",
+    seed: int = 42,
+    resolution: float = 1.0,
+) -> np.ndarray:
+    """Membership per vertex by ``method`` (``"leiden"`` or ``"louvain"``), labelled by
+    :func:`relabel`; the same method, seed and graph give the same labels.
+
+    Examples
+    --------
+    >>> g = ig.Graph(n=4, edges=[(0, 1), (2, 3)])
+    >>> find_communities(g, np.ones(2), "louvain").tolist()
+    [0, 0, 1, 1]
+    """
+    if method == "leiden":
+        return leiden(g, weights, seed=seed, resolution=resolution)
+    if method == "louvain":
+        return louvain(g, weights, seed=seed, resolution=resolution)
+    raise ValueError(f"unknown community method {method!r}: one of {', '.join(METHODS)}")
+
+
+def leiden(
+    g: ig.Graph,
+    weights: np.ndarray,
+    seed: int = 42,
+    resolution: float = 1.0,
+    n_iterations: int = 2,
+) -> np.ndarray:
+    """Leiden (igraph ``community_leiden``, modularity objective) membership per vertex,
+    labelled by :func:`relabel`; the same seed and graph give the same labels.
+
+    Leiden refines each level so no community is internally disconnected, and at equal
+    resolution it reaches Louvain's modularity or better in less time (see
+    ``benchmarks/results/graph-leiden.md``). ``n_iterations`` is igraph's default of 2 passes:
+    a negative value runs to a fixed point, at more cost for a 4th-decimal gain.
+
+    Examples
+    --------
+    >>> g = ig.Graph(n=4, edges=[(0, 1), (2, 3)])
+    >>> leiden(g, np.ones(2)).tolist()
+    [0, 0, 1, 1]
+    """
+    with _RNG_LOCK:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            clusters = g.community_leiden(
+                objective_function="modularity",
+                weights=weights.tolist(),
+                resolution=resolution,
+                n_iterations=n_iterations,
+            )
+        finally:
+            ig.set_random_number_generator(random)
+    return relabel(np.asarray(clusters.membership, dtype=np.int64))
 
 
 def louvain(

@@ -6,7 +6,8 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
-from wealthgraph.graph.communities import louvain, to_igraph
+from wealthgraph.config import GRAPH
+from wealthgraph.graph.communities import find_communities, to_igraph
 from wealthgraph.graph.edgelist import index_edges
 from wealthgraph.graph.pagerank import pagerank
 
@@ -20,7 +21,9 @@ METRIC_SCHEMA = {
 }
 
 
-def node_metrics(edges: pl.DataFrame, seed: int = 42, resolution: float = 1.0) -> pl.DataFrame:
+def node_metrics(
+    edges: pl.DataFrame, seed: int = 42, resolution: float = 1.0, method: str | None = None
+) -> pl.DataFrame:
     """One row per node of the undirected weighted graph ``edges``, sorted by ``node_id``.
 
     ``edges`` has ``src_id``, ``dst_id`` and ``weight`` (> 0). Self-loops are dropped and
@@ -31,8 +34,10 @@ def node_metrics(edges: pl.DataFrame, seed: int = 42, resolution: float = 1.0) -
       ``networkx.pagerank(G, weight="weight")`` to ~1e-9 L1 (see
       :func:`~wealthgraph.graph.pagerank.pagerank` on networkx's looser default stop).
     - ``pagerank_rank``: 1 = highest PageRank, ties by node id.
-    - ``community_id``: weighted Louvain (igraph ``community_multilevel``) seeded by ``seed``;
-      0 is the largest community, ties by smallest node id.
+    - ``community_id``: weighted modularity communities at ``resolution``, seeded by ``seed``,
+      by ``method``: ``"leiden"`` (igraph ``community_leiden``) or ``"louvain"`` (igraph
+      ``community_multilevel``); ``None`` takes ``GRAPH.community_method`` (Leiden). 0 is the
+      largest community, ties by smallest node id.
     - ``clustering``: unweighted local clustering coefficient, 0 below degree 2 (as
       ``networkx.clustering``).
 
@@ -48,7 +53,13 @@ def node_metrics(edges: pl.DataFrame, seed: int = 42, resolution: float = 1.0) -
         return pl.DataFrame(schema={"node_id": edges.schema["src_id"], **METRIC_SCHEMA})
     pr = pagerank(graph)
     g = to_igraph(graph)
-    communities = louvain(g, graph.weight, seed=seed, resolution=resolution)
+    communities = find_communities(
+        g,
+        graph.weight,
+        method=method or GRAPH.community_method,
+        seed=seed,
+        resolution=resolution,
+    )
     clustering = _clustering(g, graph.degree())
     del g
     rank = np.empty(graph.n, dtype=np.int64)

@@ -26,6 +26,7 @@ def people_you_may_know(
     top_n: int = 10,
     max_group_size: int = 200,
     max_friend_degree: int = 1000,
+    max_via: int | None = 50,
     batch_pairs: int = 10_000_000,
 ) -> pl.DataFrame:
     """Top ``top_n`` friend suggestions per customer, best first.
@@ -50,6 +51,13 @@ def people_you_may_know(
     them), but ``mutual_friends`` counts every mutual friend, hubs included. ``shared_groups``
     counts the groups that score, i.e. of at most ``max_group_size`` members. Ties in score go
     to the smaller ``candidate_id``.
+
+    ``max_via`` bounds the two-hop product: a customer looks through only their ``max_via``
+    strongest usable friends, and each of those introduces only their own ``max_via``
+    strongest friends (ties in weight to the smaller id), so friend-of-friend candidate pairs
+    number at most ``n * max_via²`` whatever the degrees; ``None`` (or a ``max_via`` at least
+    the largest degree) scores every two-hop path. The two caps complement each other: the
+    degree cap drops hubs that say little about anyone, ``max_via`` bounds the rest.
 
     Work is done as sparse products over row batches of about ``batch_pairs`` candidate pairs,
     so memory stays bounded: ~1M customers with ~20 friends run in minutes and a few GB.
@@ -76,10 +84,8 @@ def people_you_may_know(
     adjacency = _symmetric(graph, np.ones(2 * len(graph.lo)))
     member, member_bin = _memberships(graph, memberships, max_group_size)
     usable = (degree > 0) & (degree <= max_friend_degree)
-    left, right = _score_factors(graph, adjacency, degree, usable, member)
-
-    # Candidate pairs a row generates: the friend counts of its usable friends + its group sizes.
-    pairs_per_row = adjacency @ np.where(usable, degree, 0).astype(np.float64)
+    left, right, pairs_per_row = _score_factors(graph, adjacency, degree, usable, member, max_via)
+    # Candidate pairs a row generates: friends of its kept friends (above) + its group sizes.
     pairs_per_row += member_bin @ np.asarray(member_bin.sum(axis=0)).ravel()
 
     parts = []
@@ -113,29 +119,63 @@ def _score_factors(
     degree: np.ndarray,
     usable: np.ndarray,
     member: sp.csr_array,
-) -> tuple[sp.csr_array, sp.csr_array]:
+    max_via: int | None = None,
+) -> tuple[sp.csr_array, sp.csr_array, np.ndarray]:
     """``L``, ``R`` with ``(L @ R)[u, v]`` = score of ``v`` for ``u``, or -inf if ``v`` is ``u``
-    or a friend of ``u``: one sparse product scores and excludes at once.
+    or a friend of ``u``: one sparse product scores and excludes at once; and per ``u`` the
+    number of friend-of-friend pairs ``C @ C'^T`` generates (its batching cost).
 
-    ``L = [C | M | -inf (A + I)]`` and ``R = [C | M | I]^T`` where ``C[u, z] = sqrt(w(u, z)) /
-    sqrt(log(1 + deg z))`` over usable (non-hub) friends ``z`` and ``M`` holds the roots of the
-    group bonuses. Scaling is done in place on copies to keep the peak memory down.
+    ``L = [C | M | -inf (A + I)]`` and ``R = [C' | M | I]^T`` where ``C[u, z] = sqrt(w(u, z)) /
+    sqrt(log(1 + deg z))`` over usable (non-hub) friends ``z``, kept to each ``u``'s
+    ``max_via`` strongest; ``C'[v, z]`` is the same over each ``z``'s ``max_via`` strongest
+    friends ``v``; ``M`` holds the roots of the group bonuses. Scaling is done in place on
+    copies to keep the peak memory down.
     """
     n = graph.n
     scale = np.divide(1.0, np.sqrt(np.log1p(degree)), out=np.zeros(n), where=usable)
     friend = _symmetric(graph, np.sqrt(np.concatenate([graph.weight, graph.weight])))
     friend_t = friend.copy()
+    if max_via is not None and max_via < int(degree.max(initial=0)):
+        friend = _strongest(friend, max_via, usable)  # u looks through its strongest friends
+        friend_t = _strongest(friend_t, max_via)  # z introduces its strongest friends
     friend.data *= scale[friend.indices]  # C: scale the column (the mutual friend)
-    friend_t.data *= np.repeat(scale, np.diff(friend_t.indptr))  # C.T: scale the row
+    friend_t.data *= np.repeat(scale, np.diff(friend_t.indptr))  # C'^T: scale the row
     friend.eliminate_zeros()
     friend_t.eliminate_zeros()
     identity = sp.eye_array(n, format="csr")
     known = adjacency + identity
     known.data.fill(-np.inf)
+    pairs = (friend != 0).astype(np.float64) @ np.diff(friend_t.indptr).astype(np.float64)
     left = sp.hstack([friend, member, known], format="csr")
     del friend, known
     right = sp.vstack([friend_t, member.T, identity], format="csr")
-    return left, right
+    return left, right, pairs
+
+
+def _strongest(matrix: sp.csr_array, k: int, eligible: np.ndarray | None = None) -> sp.csr_array:
+    """``matrix`` keeping, per row, its ``k`` largest entries in ``eligible`` columns (ties to
+    the smaller column); the rest become explicit zeros, dropped.
+
+    Examples
+    --------
+    >>> m = sp.csr_array(np.array([[0, 3.0, 1.0, 3.0], [2.0, 0, 0, 0]]))
+    >>> _strongest(m, 2).toarray().tolist()
+    [[0.0, 3.0, 0.0, 3.0], [2.0, 0.0, 0.0, 0.0]]
+    """
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    ok = np.ones(matrix.nnz, dtype=bool) if eligible is None else eligible[matrix.indices]
+    keep = ok.copy()
+    # Only rows with more than k eligible entries need sorting: few, so this stays cheap.
+    crowded = np.flatnonzero((np.bincount(rows[ok], minlength=matrix.shape[0]) > k)[rows] & ok)
+    # Strongest first, then the smaller column, row by row.
+    order = crowded[np.lexsort((matrix.indices[crowded], -matrix.data[crowded], rows[crowded]))]
+    sorted_rows = rows[order]
+    first = np.searchsorted(sorted_rows, sorted_rows, side="left")
+    keep[order] = np.arange(len(order)) - first < k
+    out = matrix.copy()
+    out.data[~keep] = 0.0
+    out.eliminate_zeros()
+    return out
 
 
 def _symmetric(graph: IndexedEdges, data: np.ndarray) -> sp.csr_array:
