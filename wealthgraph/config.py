@@ -105,9 +105,18 @@ class RecommendConfig:
     # loans: nothing below this grade, nothing above this debt-to-asset ratio
     loan_min_credit_grade: str = "BBB"
     loan_max_debt_to_asset: float = 0.5
-    # offline evaluation: train before as_of - eval_test_days, test on what came after
+    # offline evaluation (quality.recommendation_eval): the warehouse replayed at each cutoff,
+    # as_of minus each of these days, and scored on the eval_test_days after it (so cutoffs
+    # eval_test_days apart test on disjoint windows); a cutoff with fewer than
+    # eval_min_history_days of events up to it is skipped. Each replay costs about one build
+    # of the derived tables. Lists are scored at the length customers see (top_n_product,
+    # top_n_topic): deeper, the diversity cap would force one class mix on every list.
+    eval_cutoffs_days: tuple[int, ...] = (10, 20)
     eval_test_days: int = 10
-    eval_k: int = 10
+    eval_min_history_days: int = 10
+    # paired bootstrap of the production model's per-customer nDCG minus a baseline's
+    eval_resamples: int = 1000
+    eval_seed: int = 0
 
 
 RECOMMEND = RecommendConfig()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import tempfile
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -148,30 +149,57 @@ def recommendation_eval(
 ) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
-        cutoff = as_of - dt.timedelta(days=RECOMMEND.eval_test_days)
         first = con.execute("select min(partition_date) from core.events").fetchone()[0]
-        if first is None or cutoff < first + dt.timedelta(days=RECOMMEND.eval_test_days):
+        cutoffs = evaluate.cutoffs(as_of, first, RECOMMEND)
+        if not cutoffs:
             return dg.MaterializeResult(
-                metadata={"skipped": f"needs events from {cutoff} back to twice the test window"}
+                metadata={
+                    "skipped": f"needs {RECOMMEND.eval_min_history_days} days of events up to "
+                    f"as_of - {max(RECOMMEND.eval_cutoffs_days)} days or an earlier cutoff"
+                }
             )
-        tests = {
-            "product": evaluate.product_test(con, cutoff, as_of),
-            "topic": evaluate.topic_test(con, cutoff, as_of),
-        }
+        rows, test_pairs, replay_seconds = [], {}, {}
         with tempfile.TemporaryDirectory(dir=Path(warehouse.database).parent) as scratch:
-            replayed = replay_at(con, cutoff, Path(scratch) / "replay.duckdb")
-            with duckdb.connect(str(replayed), read_only=True) as replay:
-                rows = evaluate.evaluate_products(replay, tests["product"], cutoff)
-                rows += evaluate.evaluate_topics(replay, tests["topic"], cutoff)
-        frame = pl.DataFrame(rows).with_columns(cutoff=pl.lit(cutoff), k=pl.lit(RECOMMEND.eval_k))
+            for cutoff in cutoffs:
+                held_out = evaluate.held_out_pairs(
+                    con, cutoff, evaluate.window_end(cutoff, as_of, RECOMMEND)
+                )
+                test_pairs[str(cutoff)] = {task: test.height for task, test in held_out.items()}
+                started = time.perf_counter()
+                replayed = replay_at(con, cutoff, Path(scratch) / f"replay-{cutoff}.duckdb")
+                replay_seconds[str(cutoff)] = round(time.perf_counter() - started, 1)
+                with duckdb.connect(str(replayed), read_only=True) as replay:
+                    rows += evaluate.evaluate_cutoff(replay, held_out, cutoff, RECOMMEND)
+                replayed.unlink()  # one replay on disk at a time
+        frame = pl.DataFrame(rows)
+        # a table from before the cutoff column (grain task, model) cannot take these rows
+        existing = con.execute(
+            """
+            select list(column_name order by ordinal_position) from information_schema.columns
+            where table_schema = 'quality' and table_name = 'recommendation_eval'
+            """
+        ).fetchone()[0]
+        if existing and existing != [*frame.columns, "as_of"]:
+            con.execute("drop table quality.recommendation_eval")
         rows = write_slice(con, "quality.recommendation_eval", frame, as_of)
         table = table_metadata(con, "quality.recommendation_eval")
     return dg.MaterializeResult(
         metadata={
             **table,
             "as_of_rows": rows,
-            "cutoff": str(cutoff),
-            "test_pairs": {kind: test.height for kind, test in tests.items()},
-            "metrics": preview_metadata(frame.select("task", "model", "users", "ndcg", "recall")),
+            "cutoffs": [str(c) for c in cutoffs],
+            "test_pairs": test_pairs,
+            "replay_seconds": replay_seconds,
+            "metrics": preview_metadata(
+                frame.select(
+                    "cutoff",
+                    "task",
+                    "model",
+                    "users",
+                    "ndcg",
+                    "blend_delta_low",
+                    "blend_delta_high",
+                )
+            ),
         }
     )
