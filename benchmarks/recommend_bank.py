@@ -73,7 +73,7 @@ def product_rows(rows, con, replay, cutoff, end, truth):
     )
 
     def blend(weights: BlendWeights, social: bool) -> SocialBlend:
-        model = SocialBlend(weights, factors=RECOMMEND.als_factors)
+        model = SocialBlend(weights, als=RECOMMEND.product_als)
         if not social:  # the table's baselines: the interactions only, popularity bank-wide
             return model.fit(fitted.user_items)
         return model.fit(fitted.user_items, fitted.model.ties, fitted.model.segments)
@@ -151,7 +151,7 @@ def topic_rows(rows, con, replay, cutoff, end, truth):
             ("popularity", popularity),
             (
                 "als",
-                SocialBlend(BlendWeights(1, 0, 0, 0), factors=RECOMMEND.als_factors).fit(train),
+                SocialBlend(BlendWeights(1, 0, 0, 0), als=RECOMMEND.topic_als).fit(train),
             ),
         ):
             lists[name], _ = model.recommend(everyone, k, exclude_held=new_only)

@@ -74,6 +74,38 @@ class WealthConfig:
 WEALTH = WealthConfig()
 
 
+WEIGHTINGS = ("binary", "log1p", "bm25", "tfidf")
+
+
+@dataclass(frozen=True)
+class AlsParams:
+    """One ALS setting: ``weighting`` turns interaction strength into confidence (``binary``:
+    1 per interaction, ``log1p``: log(1 + strength), ``bm25`` / ``tfidf``: implicit's
+    ``bm25_weight`` / ``tfidf_weight`` of the strength), ``alpha`` scales it (C = 1 + alpha w)."""
+
+    factors: int = 64
+    regularization: float = 0.01
+    iterations: int = 15
+    alpha: float = 1.0
+    weighting: str = "log1p"
+    bm25_k1: float = 100.0
+    bm25_b: float = 0.8
+
+    def __post_init__(self) -> None:
+        if self.weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting must be one of {WEIGHTINGS}, not {self.weighting!r}")
+
+    def text(self) -> str:
+        """``factors=64 reg=0.01 iters=15 alpha=1 log1p`` (bm25's K1 and B when they apply)."""
+        out = (
+            f"factors={self.factors} reg={self.regularization:.3g} iters={self.iterations} "
+            f"alpha={self.alpha:.3g} {self.weighting}"
+        )
+        if self.weighting == "bm25":
+            out += f" K1={self.bm25_k1:.3g} B={self.bm25_b:.2f}"
+        return out
+
+
 @dataclass(frozen=True)
 class RecommendConfig:
     """What marts.recommendations holds per customer and how the product blend weighs sources.
@@ -98,8 +130,11 @@ class RecommendConfig:
     social_weight: float = 0.5
     coholding_weight: float = 0.3
     popularity_weight: float = 0.2
-    als_factors: int = 32
-    als_iterations: int = 15
+    # the ALS behind the product blend's "als" source, and the ALS baseline of the product and
+    # topic evaluations (quality.recommendation_eval): set by `python -m wealthgraph.recommend
+    # tune-bank` on a validation window before every test window (see the README)
+    product_als: AlsParams = AlsParams(factors=32)
+    topic_als: AlsParams = AlsParams(factors=32)
     # a friend (tie >= friend_weight) or a contact as strong as one: "3 close friends hold it"
     close_tie_strength: float = 1.0
     # loans: nothing below this grade, nothing above this debt-to-asset ratio

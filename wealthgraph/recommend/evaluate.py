@@ -11,12 +11,13 @@ it, three tasks:
 
 ``social_blend`` is the production recommender's output at the cutoff (hard filters, and for
 products the diversity cap, included), scored at the length customers see (``top_n_product``,
-``top_n_topic``). The baselines fit on the same training data: most popular and plain ALS (the
-production settings); for products they rank within the same hard filters as production
-(suitability, minimum amount, on sale, not held unless it takes top-ups: what the bank may show
-anyone), for ``topic_new`` only among topics not yet read. Users are the customers with at least
-one test item; every baseline row carries the production model's nDCG minus its own, mean over
-the same customers, with a paired bootstrap 95% CI (:func:`paired_bootstrap`).
+``top_n_topic``). The baselines fit on the same training data: most popular and ALS alone at
+the setting in force (``product_als``, ``topic_als``: ``wealthgraph.recommend.bank_tuning``); for
+products they rank within the same hard filters as production (suitability, minimum amount, on
+sale, not held unless it takes top-ups: what the bank may show anyone), for ``topic_new`` only
+among topics not yet read. Users are the customers with at least one test item; every baseline
+row carries the production model's nDCG minus its own, mean over the same customers, with a
+paired bootstrap 95% CI (:func:`paired_bootstrap`).
 """
 
 from __future__ import annotations
@@ -229,8 +230,8 @@ def evaluate_products(
     cutoff: dt.date,
     config: RecommendConfig = RECOMMEND,
 ) -> list[dict]:
-    """Blend (production output at the cutoff) vs popularity and plain ALS on its matrix, the
-    baselines ranked within the same hard filters."""
+    """Blend (production output at the cutoff) vs popularity and ALS (``product_als``) on its
+    matrix, the baselines ranked within the same hard filters."""
     k = config.top_n_product
     started = time.perf_counter()
     fitted = products.fit(products.load_inputs(replay, cutoff), config)
@@ -242,9 +243,7 @@ def evaluate_products(
     popularity = np.asarray((fitted.user_items > 0).sum(axis=0)).ravel() / max(users.height, 1)
     for name, weights in BASELINES.items():
         started = time.perf_counter()
-        model = SocialBlend(
-            weights, factors=config.als_factors, iterations=config.als_iterations
-        ).fit(fitted.user_items)
+        model = SocialBlend(weights, als=config.product_als).fit(fitted.user_items)
         lists[name] = _eligible_top(model, fitted, k)
         seconds[name] = time.perf_counter() - started
     return _compare("product", lists, seconds, held_out, popularity, k, config)
@@ -257,11 +256,34 @@ def evaluate_topics(
     config: RecommendConfig = RECOMMEND,
     task: str = "topic_new",
 ) -> list[dict]:
-    """The production topic recommender at the cutoff vs the most-read topics and plain ALS on
-    the customer x topic engagement of the 90 days up to it (for ``topic_new`` both leave out
-    the topics the customer read; the production list is scored as it is)."""
+    """The production topic recommender at the cutoff vs the most-read topics and ALS
+    (``topic_als``) on the customer x topic engagement of the 90 days up to it (for
+    ``topic_new`` both leave out the topics the customer read; the production list is scored as
+    it is)."""
     k = config.top_n_topic
     new_only = task == "topic_new"
+    users, items, train = topic_matrix(replay, cutoff)
+    held_out = _test_matrix(test, users, items)
+    everyone = np.arange(users.height)
+    popularity = np.asarray((train > 0).sum(axis=0)).ravel() / max(users.height, 1)
+    blend = replay.execute(
+        "select customer_id, rank, item_id from recommend.topics where as_of = $1", [cutoff]
+    ).pl()
+    lists = {PRODUCTION: _lists(blend, users, items, k)}
+    seconds = {PRODUCTION: 0.0}
+    for name, weights in BASELINES.items():
+        started = time.perf_counter()
+        model = SocialBlend(weights, als=config.topic_als).fit(train)
+        lists[name], _ = model.recommend(everyone, k, exclude_held=new_only)
+        seconds[name] = time.perf_counter() - started
+    return _compare(task, lists, seconds, held_out, popularity, k, config)
+
+
+def topic_matrix(
+    replay: duckdb.DuckDBPyConnection, cutoff: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame, sp.csr_matrix]:
+    """Customers (customer_id, u), topics (item_id, i) and the customer x topic engagement of
+    the 90 days up to ``cutoff`` (features.topic_affinity's score): the topic baselines' input."""
     users = (
         replay.execute(
             "select customer_id from features.customers where as_of = $1 order by 1", [cutoff]
@@ -293,19 +315,4 @@ def evaluate_topics(
         ),
         shape=(users.height, items.height),
     )
-    held_out = _test_matrix(test, users, items)
-    everyone = np.arange(users.height)
-    popularity = np.asarray((train > 0).sum(axis=0)).ravel() / max(users.height, 1)
-    blend = replay.execute(
-        "select customer_id, rank, item_id from recommend.topics where as_of = $1", [cutoff]
-    ).pl()
-    lists = {PRODUCTION: _lists(blend, users, items, k)}
-    seconds = {PRODUCTION: 0.0}
-    for name, weights in BASELINES.items():
-        started = time.perf_counter()
-        model = SocialBlend(
-            weights, factors=config.als_factors, iterations=config.als_iterations
-        ).fit(train)
-        lists[name], _ = model.recommend(everyone, k, exclude_held=new_only)
-        seconds[name] = time.perf_counter() - started
-    return _compare(task, lists, seconds, held_out, popularity, k, config)
+    return users, items, train

@@ -132,7 +132,7 @@ def fit(inputs: ProductInputs, config: RecommendConfig = RECOMMEND) -> ProductMo
         coholding=config.coholding_weight,
         popularity=config.popularity_weight,
     )
-    model = SocialBlend(weights, factors=config.als_factors, iterations=config.als_iterations).fit(
+    model = SocialBlend(weights, als=config.product_als).fit(
         user_items, tie_matrix, segments.to_numpy()
     )
     return ProductModel(inputs, model, customers, products, user_items)
@@ -150,23 +150,15 @@ def recommend(fitted: ProductModel, config: RecommendConfig = RECOMMEND) -> pl.D
     n_users, n_items = fitted.customers.height, fitted.products.height
     if n_users == 0 or n_items == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    per_user = min(n_items, 3 * config.top_n_product)
     held, holders = _held(fitted)
     close = _close_ties(fitted, holders, config)
-    eligible = _eligibility(inputs)
     item_class = _class_codes(inputs.products)
     describe = _reasons(fitted, item_class)
     # cooccurrence[j, i] is read as "customers who hold j also hold i": rows of the transpose
     # are the candidates
     co_held = model.cooccurrence.toarray().T
     parts = []
-    for batch in batches(np.arange(n_users), n_items):
-        sources = model.source_scores(batch)
-        blended = model.score(batch, sources)
-        holds = held[batch].toarray() > 0
-        blended[~eligible(batch, holds)] = -np.inf
-        ids, scores = top_n(blended, per_user)  # best first, ties to the lower id
-        rank = _diversified_rank(ids, np.isfinite(scores), item_class, config)
+    for batch, sources, holds, ids, scores, rank in _ranked(fitted, held, item_class, config):
         r, k = np.nonzero(rank)  # by customer, then rank
         c = ids[r, k]
         # close friends holding each candidate: the batch's close ties times what friends hold
@@ -193,6 +185,38 @@ def recommend(fitted: ProductModel, config: RecommendConfig = RECOMMEND) -> pl.D
     if not fitted.customers["customer_id"].is_sorted():
         found = found.sort("customer_id", "rank")
     return found
+
+
+def ranked_lists(fitted: ProductModel, config: RecommendConfig = RECOMMEND) -> np.ndarray:
+    """The item indices :func:`recommend` lists per customer (rows of ``fitted.customers``,
+    ``top_n_product`` columns, best first, -1 padded), without the reasons: what tuning scores."""
+    n_users = fitted.customers.height
+    out = np.full((n_users, config.top_n_product), -1, dtype=np.int64)
+    if n_users == 0 or fitted.products.height == 0:
+        return out
+    held, _ = _held(fitted)
+    item_class = _class_codes(fitted.inputs.products)
+    for batch, _, _, ids, _, rank in _ranked(fitted, held, item_class, config):
+        r, k = np.nonzero(rank)
+        out[batch[r], rank[r, k] - 1] = ids[r, k]
+    return out
+
+
+def _ranked(fitted: ProductModel, held: sp.csr_matrix, item_class: np.ndarray, config):
+    """Per batch of customers: the sources' scores, what they hold, the best ``3 x
+    top_n_product`` eligible candidates (ids, blended scores) and each one's list rank (0:
+    dropped by the diversity cap or below the top N)."""
+    n_users, n_items = fitted.customers.height, fitted.products.height
+    per_user = min(n_items, 3 * config.top_n_product)
+    eligible = _eligibility(fitted.inputs)
+    for batch in batches(np.arange(n_users), n_items):
+        sources = fitted.model.source_scores(batch)
+        blended = fitted.model.score(batch, sources)
+        holds = held[batch].toarray() > 0
+        blended[~eligible(batch, holds)] = -np.inf
+        ids, scores = top_n(blended, per_user)  # best first, ties to the lower id
+        rank = _diversified_rank(ids, np.isfinite(scores), item_class, config)
+        yield batch, sources, holds, ids, scores, rank
 
 
 def _matrix(rows: pl.Series, cols: pl.Series, values: pl.Series, shape) -> sp.csr_matrix:

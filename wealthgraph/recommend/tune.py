@@ -12,108 +12,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 import optuna
 import polars as pl
 import scipy.sparse as sp
-from implicit.cpu.als import AlternatingLeastSquares
-from implicit.nearest_neighbours import bm25_weight, tfidf_weight
-from threadpoolctl import threadpool_limits
 
+from wealthgraph.config import WEIGHTINGS, AlsParams
 from wealthgraph.recommend.metrics import ranking_metrics
-from wealthgraph.recommend.model import batches, confidence, drop_held, top_n
+from wealthgraph.recommend.model import als_scores, batches, drop_held, fit_als, top_n, weigh
 
-WEIGHTINGS = ("binary", "log1p", "bm25", "tfidf")
-# bm25 / tfidf weigh by log(N) - log1p(df): an item held by more than N/e users would get a
-# negative weight, which implicit reads as "disliked"; they are floored here instead
-MIN_WEIGHT = 1e-3
-
-
-@dataclass(frozen=True)
-class AlsParams:
-    """One ALS setting: ``weighting`` turns interaction strength into confidence (``binary``:
-    1 per interaction, ``log1p``: log(1 + strength), ``bm25`` / ``tfidf``: implicit's
-    ``bm25_weight`` / ``tfidf_weight`` of the strength), ``alpha`` scales it (C = 1 + alpha w)."""
-
-    factors: int = 64
-    regularization: float = 0.01
-    iterations: int = 15
-    alpha: float = 1.0
-    weighting: str = "log1p"
-    bm25_k1: float = 100.0
-    bm25_b: float = 0.8
-
-    def __post_init__(self) -> None:
-        if self.weighting not in WEIGHTINGS:
-            raise ValueError(f"weighting must be one of {WEIGHTINGS}, not {self.weighting!r}")
-
-    def text(self) -> str:
-        """``factors=64 reg=0.01 iters=15 alpha=1 log1p`` (bm25's K1 and B when they apply)."""
-        out = (
-            f"factors={self.factors} reg={self.regularization:.3g} iters={self.iterations} "
-            f"alpha={self.alpha:.3g} {self.weighting}"
-        )
-        if self.weighting == "bm25":
-            out += f" K1={self.bm25_k1:.3g} B={self.bm25_b:.2f}"
-        return out
-
+__all__ = ["WEIGHTINGS", "AlsParams", "als_scores", "fit_als", "weigh"]
 
 DEFAULT_ALS = AlsParams()  # SocialBlend's defaults, log1p confidence
 # the setting the issue saw match the blend on another dataset: binary, reg 0.05, 20 iterations
 BINARY_ALS = AlsParams(regularization=0.05, iterations=20, weighting="binary")
-
-
-def weigh(user_items: sp.csr_matrix | sp.csr_array, params: AlsParams) -> sp.csr_matrix:
-    """The confidence matrix ALS is fitted on (float32 csr, zeros dropped)."""
-    if params.weighting == "log1p":
-        return confidence(user_items)  # the very function SocialBlend uses
-    # a copy: csr_matrix(x) shares x's arrays, and the caller's matrix must stay as it was
-    matrix = sp.csr_matrix(user_items, dtype=np.float32, copy=True)
-    matrix.eliminate_zeros()
-    if params.weighting == "binary":
-        matrix.data[:] = 1.0
-        return matrix
-    if params.weighting == "bm25":
-        weighted = bm25_weight(matrix, K1=params.bm25_k1, B=params.bm25_b)
-    else:
-        weighted = tfidf_weight(matrix)
-    out = sp.csr_matrix(weighted, dtype=np.float32)
-    out.data = np.maximum(out.data, MIN_WEIGHT).astype(np.float32)
-    return out
-
-
-def fit_als(
-    user_items: sp.csr_matrix | sp.csr_array,
-    params: AlsParams = DEFAULT_ALS,
-    seed: int = 42,
-    threads: int = 1,
-) -> AlternatingLeastSquares:
-    """implicit's ALS fitted on ``weigh(user_items, params)``, with one BLAS thread.
-
-    With :data:`DEFAULT_ALS` this gives the same factors as ``SocialBlend(random_state=seed)``
-    (each user's and item's solve does not depend on the thread count). ``threads`` is
-    implicit's own: one by default, since on a shared 2-core machine its OpenMP threads wait
-    for each other (a 120 x 60 fit took 0.8 s with all threads, 0.03 s with one, and Last.fm
-    was no faster with two).
-    """
-    with threadpool_limits(1, "blas"):
-        als = AlternatingLeastSquares(
-            factors=params.factors,
-            iterations=params.iterations,
-            regularization=params.regularization,
-            alpha=params.alpha,
-            random_state=seed,
-            num_threads=threads,
-        )
-        als.fit(weigh(user_items, params), show_progress=False)
-    return als
-
-
-def als_scores(als: AlternatingLeastSquares, users: np.ndarray) -> np.ndarray:
-    """ALS scores of every item for ``users``, negatives clipped to 0 as in SocialBlend."""
-    return np.maximum(als.user_factors[users] @ als.item_factors.T, 0)
 
 
 def top_k(
@@ -178,28 +92,42 @@ def tune_als(
     k: int = 10,
     timeout: float | None = None,
 ) -> tuple[AlsParams, pl.DataFrame]:
-    """Search ALS settings by nDCG@k on ``valid`` (fitted on ``train``), ``trials`` of them.
+    """Search ALS settings by nDCG@k on ``valid`` (fitted on ``train``), ``trials`` of them:
+    :func:`search_als` with :func:`validation_ndcg` as the score."""
+    return search_als(
+        lambda params: validation_ndcg(train, valid, params, seed, k), trials, seed, timeout
+    )
 
-    The first two trials are the production default (:data:`DEFAULT_ALS`) and the binary
-    setting of :data:`BINARY_ALS`, so the search can only match or beat them on validation;
-    the rest come from optuna's TPE sampler seeded with ``seed``.
+
+def search_als(
+    score: Callable[[AlsParams], float],
+    trials: int = 30,
+    seed: int = 42,
+    timeout: float | None = None,
+    first: tuple[AlsParams, ...] = (DEFAULT_ALS, BINARY_ALS),
+) -> tuple[AlsParams, pl.DataFrame]:
+    """Search ALS settings by ``score(params)`` (higher is better, measured on validation).
+
+    The first trials are ``first`` (by default the production default, :data:`DEFAULT_ALS`,
+    and the binary setting of :data:`BINARY_ALS`), so the search can only match or beat them on
+    validation; the rest come from optuna's TPE sampler seeded with ``seed``.
 
     Returns
     -------
     best, table
-        The best setting and one row per trial (its setting, validation nDCG, seconds), best
-        first.
+        The best setting and one row per trial (its setting, validation score as ``val_ndcg``,
+        seconds), best first.
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
-    _enqueue(study, DEFAULT_ALS)
-    _enqueue(study, BINARY_ALS)
+    for params in first:
+        _enqueue(study, params)
     rows: list[dict[str, object]] = []
 
     def objective(trial: optuna.Trial) -> float:
         params = _suggest(trial)
         started = time.perf_counter()
-        value = validation_ndcg(train, valid, params, seed, k)
+        value = score(params)
         rows.append(
             {"trial": trial.number, "val_ndcg": value, "seconds": time.perf_counter() - started}
             | {"params": params.text()}
