@@ -10,6 +10,7 @@ lines to paste.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import sys
 import time
@@ -23,25 +24,33 @@ from pipelines.replay import replay_at
 from wealthgraph.config import RECOMMEND
 from wealthgraph.recommend import bank_tuning
 from wealthgraph.recommend import evaluate as ev
-from wealthgraph.warehouse import latest_day
+from wealthgraph.warehouse import connect, latest_day
 
 
 def tune_bank(db: Path, scratch: Path, trials: int = 30, seed: int = 42) -> bank_tuning.Tuned:
     """Replay ``db`` at the validation cutoff (in ``scratch``, kept for re-runs) and search."""
-    scratch.mkdir(parents=True, exist_ok=True)
-    copy = scratch / "source.duckdb"
-    if not copy.exists():
-        shutil.copy(db, copy)  # replay_at attaches its target: the source must be writable
-    con = duckdb.connect(str(copy))
-    as_of = latest_day(con)
+    # read what to replay from the warehouse itself (a reader, beside any run), and stop before
+    # copying gigabytes when its history is too short
+    with connect(db, read_only=True) as source:
+        as_of = latest_day(source)
+        first = source.execute("select min(partition_date) from core.events").fetchone()[0]
     cutoff = bank_tuning.validation_cutoff(as_of)
-    first = con.execute("select min(partition_date) from core.events").fetchone()[0]
     if first is None or (cutoff - first).days + 1 < RECOMMEND.eval_min_history_days:
         raise SystemExit(
             f"{db}: the validation cutoff {cutoff} has less than "
             f"{RECOMMEND.eval_min_history_days} days of events before it (first {first}); "
             "tuning needs a warehouse with more history"
         )
+    # the cached copy and replay belong to this very file: another warehouse, or this one
+    # rebuilt since, gets its own folder instead of yesterday's replay
+    stat = db.stat()
+    key = f"{db.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    scratch = scratch / hashlib.sha1(key.encode()).hexdigest()[:12]
+    scratch.mkdir(parents=True, exist_ok=True)
+    copy = scratch / "source.duckdb"
+    if not copy.exists():
+        shutil.copy(db, copy)  # replay_at attaches its target: the source must be writable
+    con = duckdb.connect(str(copy))
     end = ev.window_end(cutoff, as_of)
     target = scratch / f"replay-{cutoff}.duckdb"
     if not target.exists():
@@ -67,8 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--db", type=Path, required=True, help="a built warehouse (DuckDB file)")
     parser.add_argument("--trials", type=int, default=30, help="optuna trials per search")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--scratch", type=Path, default=Path("/tmp/wealthgraph-tune"))
+    parser.add_argument("--seed", type=int, default=42, help="optuna and ALS seed (default 42)")
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=Path("/tmp/wealthgraph-tune"),
+        help="where the copy and the replay are kept, per warehouse file (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     if not args.db.exists():
         print(f"error: no warehouse at {args.db} (build one with wealthgraph run)", file=sys.stderr)

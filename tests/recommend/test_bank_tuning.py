@@ -9,6 +9,7 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
+import pytest
 import scipy.sparse as sp
 
 from wealthgraph.config import RECOMMEND, AlsParams
@@ -63,6 +64,19 @@ def test_searches_never_end_below_the_setting_in_force(con):
         con, labels["topic_any"], as_of, trials=3, seed=1, config=config
     )
     scores = pl.DataFrame(rows + topic_rows)
+    # the "in force" row is the setting in force, scored as the search scores it
+    fitted = products.fit(products.load_inputs(con, as_of), config)
+    held_out = ev._test_matrix(
+        labels["product"], fitted.customers, fitted.products.rename({"product_id": "item_id"})
+    )
+    in_force = SocialBlend(BlendWeights(1, 0, 0, 0), als=config.product_als, random_state=1)
+    expected = bank_tuning._ndcg(
+        ev._eligible_top(in_force.fit(fitted.user_items), fitted, config.top_n_product),
+        held_out,
+        config.top_n_product,
+    )
+    assert expected > 0
+    assert scores["val_ndcg"][0] == pytest.approx(expected)
     for search in ("product ALS", "product blend", "topic ALS"):
         part = scores.filter(pl.col("search") == search)
         before = part.filter(pl.col("setting").str.starts_with("in force"))["val_ndcg"][0]

@@ -72,6 +72,22 @@ def _ndcg(ids: np.ndarray, labels: sp.csr_matrix, k: int) -> float:
     return float(ranking_metrics(ids, labels, everyone, shares, k).get("ndcg", 0.0))
 
 
+def _before_after(search: str, in_force: str, tuned: str, table: pl.DataFrame) -> list[dict]:
+    """A search's two rows: the setting in force (its first trial) and the best one found."""
+    return [
+        {
+            "search": search,
+            "setting": f"in force: {in_force}",
+            "val_ndcg": float(table.filter(pl.col("trial") == 0)["val_ndcg"][0]),
+        },
+        {
+            "search": search,
+            "setting": f"tuned: {tuned}",
+            "val_ndcg": float(table["val_ndcg"].max()),
+        },
+    ]
+
+
 def tune_products(
     replay: duckdb.DuckDBPyConnection,
     labels: pl.DataFrame,
@@ -93,20 +109,7 @@ def tune_products(
         return _ndcg(ev._eligible_top(model.fit(fitted.user_items), fitted, k), held_out, k)
 
     best_als, table = search_als(als_score, trials, seed, first=(config.product_als,))
-    rows = [
-        {
-            "search": "product ALS",
-            "setting": "in force: " + config.product_als.text(),
-            "val_ndcg": float(table.filter(pl.col("trial") == 0)["val_ndcg"][0]),
-        }
-    ]
-    rows.append(
-        {
-            "search": "product ALS",
-            "setting": "tuned: " + best_als.text(),
-            "val_ndcg": float(table["val_ndcg"][0]),
-        }
-    )
+    rows = _before_after("product ALS", config.product_als.text(), best_als.text(), table)
     print(table.head(5))
 
     tuned = dataclasses.replace(config, product_als=best_als)
@@ -146,20 +149,10 @@ def tune_products(
     )
     best = study.best_params
     weights = BlendWeights(1.0, best["social"], best["coholding"], best["popularity"])
-    rows.append(
-        {
-            "search": "product blend",
-            "setting": f"in force, on the tuned ALS: {in_force}",
-            "val_ndcg": study.trials[0].value,
-        }
+    blend = pl.DataFrame(
+        {"trial": [t.number for t in study.trials], "val_ndcg": [t.value for t in study.trials]}
     )
-    rows.append(
-        {
-            "search": "product blend",
-            "setting": f"tuned: {weights}",
-            "val_ndcg": blend_score(weights),
-        }
-    )
+    rows += _before_after("product blend", f"{in_force} on the tuned ALS", str(weights), blend)
     return best_als, weights, rows
 
 
@@ -183,16 +176,5 @@ def tune_topics(
 
     best, table = search_als(score, trials, seed, first=(config.topic_als,))
     print(table.head(5))
-    rows = [
-        {
-            "search": "topic ALS",
-            "setting": "in force: " + config.topic_als.text(),
-            "val_ndcg": float(table.filter(pl.col("trial") == 0)["val_ndcg"][0]),
-        },
-        {
-            "search": "topic ALS",
-            "setting": "tuned: " + best.text(),
-            "val_ndcg": float(table["val_ndcg"][0]),
-        },
-    ]
+    rows = _before_after("topic ALS", config.topic_als.text(), best.text(), table)
     return best, rows

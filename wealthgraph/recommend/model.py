@@ -77,8 +77,9 @@ def fit_als(
 ) -> AlternatingLeastSquares:
     """implicit's ALS fitted on ``weigh(user_items, params)``, with one BLAS thread.
 
-    With :data:`DEFAULT_ALS` this gives the same factors as ``SocialBlend(random_state=seed)``
-    (each user's and item's solve does not depend on the thread count). ``threads`` is
+    With the default ``AlsParams()`` this gives the same factors as
+    ``SocialBlend(random_state=seed)`` (each user's and item's solve does not depend on the
+    thread count). ``threads`` is
     implicit's own: one by default, since on a shared 2-core machine its OpenMP threads wait
     for each other (a 120 x 60 fit took 0.8 s with all threads, 0.03 s with one, and Last.fm
     was no faster with two).
