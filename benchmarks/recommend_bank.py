@@ -3,12 +3,13 @@
     python benchmarks/recommend_bank.py --db /tmp/e20k/wh.duckdb --truth /tmp/g20k --days 10 20
 
 Replays the warehouse at each cutoff (cached under --scratch) and scores, beside the table's
-three models, variants that isolate one choice each: the production blend with a looser
-diversity cap (3 of a class) and with none, each blend source alone (within the same hard
-filters), the planted preference itself (the generator's ``_truth``: preferred product class,
-then popularity; preferred topic first) and, for topic_new, the production topic ranking with
-the topics already read left out. Each row has nDCG and the paired bootstrap CI of its lead
-over popularity and over ALS.
+three models, variants that isolate one choice each: the production blend with a diversity
+cap of 3 of a class and with none, without each of its sources in turn (the ablation: the
+``vs_social_blend`` column is the variant's lead over production), each source alone (within
+the same hard filters), the planted preference itself (the generator's ``_truth``: preferred
+product class, then popularity; preferred topic first) and, for topic_new, the production topic
+ranking with the topics already read left out. Each row has nDCG and the paired bootstrap CI of
+its lead over popularity, over ALS and over production.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def compare(rows, cutoff, task, k, lists, held_out):
     for name, scores in ndcg.items():
         row = {"cutoff": cutoff, "task": task, "k": k, "model": name, "users": len(scores)}
         row["ndcg"] = float(scores.mean())
-        for base in ("popularity", "als"):
+        for base in ("popularity", "als", "social_blend"):
             mean, low, high = ev.paired_bootstrap(scores, ndcg[base])
             row[f"vs_{base}"] = f"{mean:+.3f} [{low:+.3f}, {high:+.3f}]"
         rows.append(row)
@@ -91,6 +92,13 @@ def product_rows(rows, con, replay, cutoff, end, truth):
         for name, cap in {**caps, "social_blend, no cap": k}.items():
             config = dataclasses.replace(RECOMMEND, top_n_product=k, max_per_class=cap)
             lists[name] = ev._lists(products.recommend(fitted, config), users, items, k)
+        # ablation: production's own lists with one source switched off in turn
+        config = dataclasses.replace(RECOMMEND, top_n_product=k)
+        weights = fitted.model.weights
+        for source in ("social", "coholding", "popularity"):
+            fitted.model.weights = dataclasses.replace(weights, **{source: 0.0})
+            lists[f"social_blend without {source}"] = products.ranked_lists(fitted, config)
+        fitted.model.weights = weights
         for name, model in fit.items():
             lists[name] = ev._eligible_top(model, fitted, k)
         planted = Planted(fit["popularity"], classes, preferred)

@@ -27,7 +27,9 @@ from wealthgraph.recommend import evaluate as ev
 from wealthgraph.warehouse import connect, latest_day
 
 
-def tune_bank(db: Path, scratch: Path, trials: int = 30, seed: int = 42) -> bank_tuning.Tuned:
+def tune_bank(
+    db: Path, scratch: Path, trials: int = 30, seed: int = 42, within: float = 0.001
+) -> bank_tuning.Tuned:
     """Replay ``db`` at the validation cutoff (in ``scratch``, kept for re-runs) and search."""
     # read what to replay from the warehouse itself (a reader, beside any run), and stop before
     # copying gigabytes when its history is too short
@@ -59,14 +61,14 @@ def tune_bank(db: Path, scratch: Path, trials: int = 30, seed: int = 42) -> bank
         print(f"replayed at {cutoff} in {time.perf_counter() - started:.0f} s")
     labels = ev.held_out_pairs(con, cutoff, end)
     with duckdb.connect(str(target), read_only=True) as replay:
-        product_als, weights, rows = bank_tuning.tune_products(
-            replay, labels["product"], cutoff, trials, seed
+        product_als, weights, cap, rows = bank_tuning.tune_products(
+            replay, labels["product"], cutoff, trials, seed, within=within
         )
         topic_als, topic_rows = bank_tuning.tune_topics(
-            replay, labels["topic_any"], cutoff, trials, seed
+            replay, labels["topic_any"], cutoff, trials, seed, within=within
         )
     return bank_tuning.Tuned(
-        cutoff, product_als, weights, topic_als, pl.DataFrame(rows + topic_rows)
+        cutoff, product_als, weights, cap, topic_als, pl.DataFrame(rows + topic_rows)
     )
 
 
@@ -83,13 +85,20 @@ def main(argv: list[str] | None = None) -> int:
         default=Path("/tmp/wealthgraph-tune"),
         help="where the copy and the replay are kept, per warehouse file (default %(default)s)",
     )
+    parser.add_argument(
+        "--within",
+        type=float,
+        default=0.001,
+        help="pick the cheapest ALS (factors x iterations) scoring at most this much nDCG below "
+        "the best (default %(default)s; 0 picks the best)",
+    )
     args = parser.parse_args(argv)
     if not args.db.exists():
         print(f"error: no warehouse at {args.db} (build one with wealthgraph run)", file=sys.stderr)
         return 2
     started = time.perf_counter()
     warnings.filterwarnings("ignore", message="OpenBLAS is configured", category=RuntimeWarning)
-    tuned = tune_bank(args.db, args.scratch, args.trials, args.seed)
+    tuned = tune_bank(args.db, args.scratch, args.trials, args.seed, args.within)
     pl.Config.set_tbl_rows(-1)
     pl.Config.set_fmt_str_lengths(120)
     pl.Config.set_tbl_width_chars(200)

@@ -57,7 +57,7 @@ def test_searches_never_end_below_the_setting_in_force(con):
     # the sample's own last day as "the replay": the code path, not a measurement
     labels = ev.held_out_pairs(con, as_of - dt.timedelta(days=10), as_of)
     config = dataclasses.replace(RECOMMEND, product_als=AlsParams(factors=16, iterations=5))
-    product_als, weights, rows = bank_tuning.tune_products(
+    product_als, weights, cap, rows = bank_tuning.tune_products(
         con, labels["product"], as_of, trials=3, seed=1, config=config
     )
     topic_als, topic_rows = bank_tuning.tune_topics(
@@ -82,8 +82,13 @@ def test_searches_never_end_below_the_setting_in_force(con):
         before = part.filter(pl.col("setting").str.starts_with("in force"))["val_ndcg"][0]
         after = part.filter(pl.col("setting").str.starts_with("tuned"))["val_ndcg"][0]
         assert after >= before - 1e-12, search
+    # the blend is adopted only where it beats the tuned ALS alone through the same lists
+    blend = scores.filter(pl.col("search") == "product blend")
+    alone = blend.filter(pl.col("setting").str.contains("ALS alone"))["val_ndcg"][0]
+    assert blend.filter(pl.col("setting").str.starts_with("tuned"))["val_ndcg"][0] >= alone
     assert weights.als == 1.0
-    tuned = bank_tuning.Tuned(as_of, product_als, weights, topic_als, scores)
+    assert 1 <= cap <= config.top_n_product
+    tuned = bank_tuning.Tuned(as_of, product_als, weights, cap, topic_als, scores)
     # the printed lines are valid Python for the config
     for line in tuned.config_lines().splitlines():
         ast.parse(line.strip())

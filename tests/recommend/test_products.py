@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 
@@ -10,7 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from wealthgraph.config import sql_params
+from wealthgraph.config import RECOMMEND, sql_params
 from wealthgraph.recommend import products
 from wealthgraph.sql import violation_counts
 from wealthgraph.warehouse import latest_day
@@ -20,8 +21,9 @@ FRIENDS = [f"F{i}" for i in range(8)]
 
 
 def _tempting_world(**changes) -> products.ProductInputs:
-    """``ann`` is conservative (C1); all eight friends are aggressive and hold RISKY (R5) and
-    SAFE (R1); RISKY is also the most viewed product. Only suitability stands in the way."""
+    """``ann`` is conservative (C1); all eight friends are aggressive and hold RISKY (R5), two
+    of them SAFE (R1); RISKY is also the product ann views most. Only suitability stands in
+    the way."""
     customers = pl.DataFrame(
         {
             "customer_id": ["ann", *FRIENDS],
@@ -60,8 +62,12 @@ def _tempting_world(**changes) -> products.ProductInputs:
             "expected_yield_pct": [8.0, 2.3, 3.0, 2.1, 2.5, 1.5, 1.9],
         }
     )
+    # every friend holds RISKY; fewer hold the others, and only two hold SAFE
     friend_rows = [
-        (f, p, 3, 1, 1, True) for f in FRIENDS for p in ("RISKY", "SAFE", "BIG", "OLD", "GOLD")
+        (f, p, 3, 1, 1, True)
+        for i, f in enumerate(FRIENDS)
+        for p, holders in (("RISKY", 8), ("BIG", 6), ("OLD", 6), ("GOLD", 4), ("SAFE", 2))
+        if i < holders
     ]
     interactions = pl.DataFrame(
         [
@@ -139,16 +145,21 @@ def test_aggressive_friends_do_get_the_risky_product_with_a_social_reason():
     assert friend.height > 0
     ann_reasons = got.filter(pl.col("customer_id") == "ann", pl.col("item_id") == "SAFE")
     reasons = ann_reasons["reasons"].item().to_list()
-    assert "8 close friends hold it" in reasons
+    assert "2 close friends hold it" in reasons
     assert "fits your conservative (C1) risk profile" in reasons
     assert any(r.startswith("your idle cash could earn more") for r in reasons)
 
 
-def test_diversity_keeps_classes_mixed(con):
-    got = products.recommend(products.fit(products.load_inputs(con, latest_day(con))))
+@pytest.mark.parametrize("cap", [1, 2])
+def test_the_diversity_cap_keeps_classes_mixed(con, cap):
+    # production has no cap (it cost nDCG on validation); the rule stays for a bank that wants one
+    config = dataclasses.replace(RECOMMEND, max_per_class=cap)
+    got = products.recommend(
+        products.fit(products.load_inputs(con, latest_day(con)), config), config
+    )
     catalog = con.execute("select product_id as item_id, product_class from core.products").pl()
     per_class = got.join(catalog, on="item_id").group_by("customer_id", "product_class").len()
-    assert per_class["len"].max() <= 2
+    assert per_class["len"].max() == cap
 
 
 def test_the_check_catches_a_planted_violation(sample_warehouse, tmp_path):

@@ -9,9 +9,10 @@ searches, each scored by nDCG at the list length customers see:
 
 1. the product ALS alone, ranked within production's hard filters (optuna over factors,
    regularization, iterations, alpha and confidence weighting: :func:`tune.search_als`);
-2. the product blend's weights on top of that ALS (ALS fixed at 1; social, co-holding and
-   popularity searched), scored on production's own lists (:func:`products.ranked_lists`: hard
-   filters and the diversity cap included);
+2. the product blend's weights and its diversity cap (``max_per_class``) on top of that ALS
+   (ALS fixed at 1; social, co-holding and popularity searched), scored on production's own
+   lists (:func:`products.ranked_lists`: hard filters and the cap included); the ALS alone
+   without a cap is one of the trials, so the blend is adopted only where it beats it;
 3. the topic ALS (the ``topic_any`` task's baseline).
 
 It prints each search's best trials and the ``RecommendConfig`` lines to paste; the config is
@@ -44,6 +45,7 @@ class Tuned:
     cutoff: dt.date
     product_als: AlsParams
     weights: BlendWeights
+    max_per_class: int
     topic_als: AlsParams
     scores: pl.DataFrame  # search, setting, val_ndcg
 
@@ -55,6 +57,7 @@ class Tuned:
                 f"    social_weight: float = {w.social:.3g}",
                 f"    coholding_weight: float = {w.coholding:.3g}",
                 f"    popularity_weight: float = {w.popularity:.3g}",
+                f"    max_per_class: int = {self.max_per_class}",
                 f"    product_als: AlsParams = {self.product_als!r}",
                 f"    topic_als: AlsParams = {self.topic_als!r}",
             ]
@@ -72,8 +75,11 @@ def _ndcg(ids: np.ndarray, labels: sp.csr_matrix, k: int) -> float:
     return float(ranking_metrics(ids, labels, everyone, shares, k).get("ndcg", 0.0))
 
 
-def _before_after(search: str, in_force: str, tuned: str, table: pl.DataFrame) -> list[dict]:
-    """A search's two rows: the setting in force (its first trial) and the best one found."""
+def _before_after(
+    search: str, in_force: str, tuned: str, table: pl.DataFrame, chosen: float | None = None
+) -> list[dict]:
+    """A search's two rows: the setting in force (its first trial) and the one picked
+    (``chosen``'s score; by default the best found)."""
     return [
         {
             "search": search,
@@ -83,9 +89,13 @@ def _before_after(search: str, in_force: str, tuned: str, table: pl.DataFrame) -
         {
             "search": search,
             "setting": f"tuned: {tuned}",
-            "val_ndcg": float(table["val_ndcg"].max()),
+            "val_ndcg": float(table["val_ndcg"].max()) if chosen is None else chosen,
         },
     ]
+
+
+def _score(table: pl.DataFrame, params: AlsParams) -> float:
+    return float(table.filter(pl.col("params") == params.text())["val_ndcg"].max())
 
 
 def tune_products(
@@ -95,8 +105,9 @@ def tune_products(
     trials: int,
     seed: int,
     config: RecommendConfig = RECOMMEND,
-) -> tuple[AlsParams, BlendWeights, list[dict]]:
-    """Product ALS first, then the blend's weights on top of it (see the module's docstring)."""
+    within: float = 0.0,
+) -> tuple[AlsParams, BlendWeights, int, list[dict]]:
+    """Product ALS first, then the blend's weights and cap on top of it (module docstring)."""
     k = config.top_n_product
     fitted = products.fit(products.load_inputs(replay, cutoff), config)
     items = fitted.products.rename({"product_id": "item_id"})
@@ -108,8 +119,12 @@ def tune_products(
         model = SocialBlend(BlendWeights(1, 0, 0, 0), als=params, random_state=seed)
         return _ndcg(ev._eligible_top(model.fit(fitted.user_items), fitted, k), held_out, k)
 
-    best_als, table = search_als(als_score, trials, seed, first=(config.product_als,))
-    rows = _before_after("product ALS", config.product_als.text(), best_als.text(), table)
+    best_als, table = search_als(
+        als_score, trials, seed, first=(config.product_als,), within=within
+    )
+    rows = _before_after(
+        "product ALS", config.product_als.text(), best_als.text(), table, _score(table, best_als)
+    )
     print(table.head(5))
 
     tuned = dataclasses.replace(config, product_als=best_als)
@@ -123,9 +138,10 @@ def tune_products(
         config.als_weight, config.social_weight, config.coholding_weight, config.popularity_weight
     )
 
-    def blend_score(weights: BlendWeights) -> float:
+    def blend_score(weights: BlendWeights, cap: int) -> float:
         fitted.model.weights = weights
-        return _ndcg(products.ranked_lists(fitted, tuned), held_out, k)
+        lists = products.ranked_lists(fitted, dataclasses.replace(tuned, max_per_class=cap))
+        return _ndcg(lists, held_out, k)
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
@@ -134,8 +150,11 @@ def tune_products(
             "social": in_force.social,
             "coholding": in_force.coholding,
             "popularity": in_force.popularity,
+            "max_per_class": config.max_per_class,
         }
     )
+    # the tuned ALS alone, uncapped: what the blend has to beat to earn its sources
+    study.enqueue_trial({"social": 0.0, "coholding": 0.0, "popularity": 0.0, "max_per_class": k})
     study.optimize(
         lambda t: blend_score(
             BlendWeights(
@@ -143,17 +162,30 @@ def tune_products(
                 t.suggest_float("social", 0.0, 2.0, step=0.05),
                 t.suggest_float("coholding", 0.0, 2.0, step=0.05),
                 t.suggest_float("popularity", 0.0, 2.0, step=0.05),
-            )
+            ),
+            t.suggest_int("max_per_class", 1, k),
         ),
         n_trials=trials,
     )
     best = study.best_params
     weights = BlendWeights(1.0, best["social"], best["coholding"], best["popularity"])
+    cap = int(best["max_per_class"])
     blend = pl.DataFrame(
         {"trial": [t.number for t in study.trials], "val_ndcg": [t.value for t in study.trials]}
     )
-    rows += _before_after("product blend", f"{in_force} on the tuned ALS", str(weights), blend)
-    return best_als, weights, rows
+    alone = float(blend.filter(pl.col("trial") == 1)["val_ndcg"][0])
+    print(f"the tuned ALS alone through production's lists, no cap: {alone:.4f}")
+    rows += _before_after(
+        "product blend",
+        f"{in_force}, cap {config.max_per_class}, on the tuned ALS",
+        f"{weights}, cap {cap}",
+        blend,
+    )
+    rows.insert(
+        len(rows) - 1,
+        {"search": "product blend", "setting": "the tuned ALS alone, no cap", "val_ndcg": alone},
+    )
+    return best_als, weights, cap, rows
 
 
 def tune_topics(
@@ -163,6 +195,7 @@ def tune_topics(
     trials: int,
     seed: int,
     config: RecommendConfig = RECOMMEND,
+    within: float = 0.0,
 ) -> tuple[AlsParams, list[dict]]:
     """The topic ALS on the ``topic_any`` labels, fitted on features.topic_affinity."""
     k = config.top_n_topic
@@ -174,7 +207,9 @@ def tune_topics(
         model = SocialBlend(BlendWeights(1, 0, 0, 0), als=params, random_state=seed).fit(train)
         return _ndcg(model.recommend(everyone, k, exclude_held=False)[0], held_out, k)
 
-    best, table = search_als(score, trials, seed, first=(config.topic_als,))
+    best, table = search_als(score, trials, seed, first=(config.topic_als,), within=within)
     print(table.head(5))
-    rows = _before_after("topic ALS", config.topic_als.text(), best.text(), table)
+    rows = _before_after(
+        "topic ALS", config.topic_als.text(), best.text(), table, _score(table, best)
+    )
     return best, rows

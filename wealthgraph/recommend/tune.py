@@ -105,12 +105,16 @@ def search_als(
     seed: int = 42,
     timeout: float | None = None,
     first: tuple[AlsParams, ...] = (DEFAULT_ALS, BINARY_ALS),
+    within: float = 0.0,
 ) -> tuple[AlsParams, pl.DataFrame]:
     """Search ALS settings by ``score(params)`` (higher is better, measured on validation).
 
     The first trials are ``first`` (by default the production default, :data:`DEFAULT_ALS`,
     and the binary setting of :data:`BINARY_ALS`), so the search can only match or beat them on
-    validation; the rest come from optuna's TPE sampler seeded with ``seed``.
+    validation; the rest come from optuna's TPE sampler seeded with ``seed``. With ``within``
+    > 0 the pick is the cheapest trial (fewest factors x iterations, the fit's cost) scoring at
+    most ``within`` below the best: a difference that small is noise on a validation window,
+    while the cost is paid every night.
 
     Returns
     -------
@@ -136,6 +140,14 @@ def search_als(
         return value
 
     study.optimize(objective, n_trials=trials, timeout=timeout)
-    best = AlsParams(**study.best_trial.user_attrs["params"])
+    done = [t for t in study.trials if t.value is not None]
+    top = max(t.value for t in done)
+    near = [t for t in done if t.value >= top - within]
+
+    def cost(t: optuna.trial.FrozenTrial) -> tuple[int, float, int]:
+        p = t.user_attrs["params"]
+        return (p["factors"] * p["iterations"], -t.value, t.number)
+
+    best = AlsParams(**min(near, key=cost).user_attrs["params"])
     table = pl.DataFrame(rows).sort(["val_ndcg", "trial"], descending=[True, False])
     return best, table
