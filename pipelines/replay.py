@@ -2,7 +2,9 @@
 
 The replay copies ``core`` up to the cutoff into a scratch DuckDB file and materializes every
 derived asset there with the production code, so a model evaluated "as of the cutoff" sees
-exactly what production would have seen that day and nothing after it.
+exactly what production would have seen that day and nothing after it. The tables kept per
+landed day (``sql_asset(by_day=...)``) are copied up to the cutoff rather than rebuilt: a day's
+rows depend on that day's events only.
 """
 
 import datetime as dt
@@ -17,7 +19,10 @@ from pipelines.marts import assets as mart_assets
 from pipelines.marts import wealth as wealth_marts
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import Warehouse
+from pipelines.sql_asset import BY_DAY
 from wealthgraph import landing
+from wealthgraph.config import sql_params
+from wealthgraph.sql import build_days
 from wealthgraph.warehouse import connect
 
 # what a daily source's rows are dated by, to cut them at the cutoff
@@ -25,6 +30,29 @@ _DATED_BY = {"events": "partition_date", "snapshots": "as_of", "transactions": "
 # the replay's own Dagster console: warnings and errors only (its ~120 DEBUG lines would bury
 # the run's output); ``wealthgraph run --verbose`` sets DEBUG
 console_log_level = "WARNING"
+
+
+def _copy_days(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> None:
+    """The per-day tables up to the cutoff, into the attached replay; built there from its core
+    when the source warehouse predates them."""
+    for table, day in BY_DAY.items():
+        present = con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database() "
+            "and schema_name || '.' || table_name = ?",
+            [table],
+        ).fetchone()[0]
+        if present:
+            con.execute(
+                f"create table replay.{table} as select * from {table} where {day} <= ?", [cutoff]
+            )
+            continue
+        first = con.execute("select min(partition_date) from replay.core.events").fetchone()[0]
+        source = con.execute("select current_database()").fetchone()[0]
+        con.execute("use replay")
+        try:
+            build_days(con, *table.split("."), day, first or cutoff, cutoff, sql_params())
+        finally:
+            con.execute(f'use "{source}"')
 
 
 def replay_at(con: duckdb.DuckDBPyConnection, cutoff: dt.date, target: Path) -> Path:
@@ -40,11 +68,16 @@ def replay_at(con: duckdb.DuckDBPyConnection, cutoff: dt.date, target: Path) -> 
                 f"insert into replay.core.{source.name} select * from core.{source.name} {where}",
                 {"cutoff": cutoff} if dated else {},
             )
+        _copy_days(con, cutoff)
     finally:
         con.execute("detach replay")
-    derived = dg.load_assets_from_modules(
-        [feature_assets, graph_assets, recommend_assets, mart_assets, wealth_marts]
-    )
+    derived = [
+        a
+        for a in dg.load_assets_from_modules(
+            [feature_assets, graph_assets, recommend_assets, mart_assets, wealth_marts]
+        )
+        if a.partitions_def is None
+    ]
     result = dg.materialize(
         derived,
         resources={"warehouse": Warehouse(database=str(target))},

@@ -4,16 +4,18 @@ An SQL asset's dependencies are the tables its file reads (parsed, pipelines/lin
 they cannot drift from the SQL; its parameters are the settings the file uses.
 """
 
+import datetime as dt
+import warnings
 from dataclasses import dataclass
 
 import dagster as dg
 
 from pipelines.lineage import table_keys
 from pipelines.metadata import preview_metadata, table_metadata
-from pipelines.partitions import run_as_of
+from pipelines.partitions import landing_days, run_as_of
 from pipelines.resources import Warehouse
 from wealthgraph.config import sql_params
-from wealthgraph.sql import build_table, sql_shape
+from wealthgraph.sql import build_days, build_table, sql_shape
 from wealthgraph.warehouse import latest_day
 
 
@@ -32,8 +34,14 @@ class SqlAsset:
         return tuple(sorted(parsed | set(self.extra_reads)))
 
 
+# single-run backfills (BackfillPolicy) are beta; they let one run write a range of days
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
 # every SQL asset by key, for tests/pipelines/test_lineage.py
 SQL_ASSETS: dict[dg.AssetKey, SqlAsset] = {}
+# the tables kept per landed day ("schema.table" -> day column), which a replay copies up to its
+# cutoff instead of rebuilding
+BY_DAY: dict[str, str] = {}
 
 
 def sql_asset(
@@ -44,8 +52,13 @@ def sql_asset(
     checks=None,
     group: str | None = None,
     extra_reads: tuple[str, ...] = (),
+    by_day: str | None = None,
 ) -> dg.AssetsDefinition:
     """An asset that (re)builds ``schema.name`` from its SQL file as of the latest landed day.
+
+    With ``by_day`` (the table's day column) the table is kept per landed day, partitioned like
+    ingest: a run rewrites only its own days (:func:`wealthgraph.sql.build_days`), one day in
+    a daily run, every day in a full one.
 
     Its description, columns and checks' descriptions come from the table's .yml beside the SQL.
     It depends on the tables the file reads, plus ``extra_reads`` (``schema.table`` names the
@@ -55,26 +68,42 @@ def sql_asset(
     """
     lineage = SqlAsset(schema, name, tuple(extra_reads))
 
+    partitioning = {}
+    if by_day:
+        partitioning = {
+            "partitions_def": landing_days,
+            "backfill_policy": dg.BackfillPolicy.single_run(),
+        }
+
     @dg.asset(
         name=name,
         key_prefix=schema,
         group_name=group or schema,
         deps=table_keys(*lineage.reads),
         check_specs=check_specs,
+        **partitioning,
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
             as_of = latest_day(con, run_as_of(context))
             params = {"as_of": as_of, **sql_params()}
-            rows = build_table(con, schema, name, params, by_as_of=by_as_of)
+            if by_day:
+                days = context.partition_key_range
+                first, last = (dt.date.fromisoformat(k) for k in (days.start, days.end))
+                rows = build_days(con, schema, name, by_day, first, last, params)
+            else:
+                rows = build_table(con, schema, name, params, by_as_of=by_as_of)
             preview = con.execute(f"select * from {schema}.{name} limit 5").pl()
             results = checks(con, as_of) if checks else []
-            # a table kept by as_of holds every date's slice: count it whole, and say the slice's
-            table = table_metadata(con, f"{schema}.{name}", None if by_as_of else rows)
+            # a table kept by as_of (or by day) holds every date's slice: count it whole, and
+            # say the slice's (the run's days')
+            kept = by_as_of or by_day
+            table = table_metadata(con, f"{schema}.{name}", None if kept else rows)
         return dg.MaterializeResult(
             metadata={
                 **table,
                 **({"as_of_rows": rows} if by_as_of else {}),
+                **({"days_rows": rows} if by_day else {}),
                 "as_of": str(as_of),
                 "preview": preview_metadata(preview),
             },
@@ -82,4 +111,6 @@ def sql_asset(
         )
 
     SQL_ASSETS[_asset.key] = lineage
+    if by_day:
+        BY_DAY[f"{schema}.{name}"] = by_day
     return _asset

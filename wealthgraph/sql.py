@@ -8,6 +8,7 @@ file and the parameter.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -125,6 +126,38 @@ def build_table(
     (rows,) = con.execute(
         f"select count(*) from {schema}.{table} where as_of = ?", as_of
     ).fetchone()
+    return rows
+
+
+def build_days(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    day_column: str,
+    first: dt.date,
+    last: dt.date,
+    params: Mapping | None = None,
+) -> int:
+    """Replace the days ``first`` .. ``last`` of a table kept per day; return their row count.
+
+    The file selects the days ``$first_day`` .. ``$last_day`` (into ``day_column``); the other
+    days' rows stay, so a daily run writes one day and a full run all of them, with the same
+    rows either way.
+    """
+    sql = load_sql(schema, table)
+    days = {"first_day": first, "last_day": last}
+    used = bind(sql, {**(params or {}), **days}, f"sql/{schema}/{table}.sql")
+    within = f"{day_column} between $first_day and $last_day"
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create table if not exists {schema}.{table} as {sql} with no data", used)
+        con.execute(f"delete from {schema}.{table} where {within}", days)
+        con.execute(f"insert into {schema}.{table} by name {sql}", used)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    (rows,) = con.execute(f"select count(*) from {schema}.{table} where {within}", days).fetchone()
     return rows
 
 

@@ -15,6 +15,7 @@ from wealthgraph.warehouse import latest_day, write_slice
 user_daily_activity = sql_asset(
     "features",
     "user_daily_activity",
+    by_day="activity_date",
 )
 customers = sql_asset(
     "features",

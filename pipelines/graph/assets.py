@@ -19,6 +19,11 @@ memberships = sql_asset(
     "graph",
     "memberships",
 )
+edge_days = sql_asset(
+    "graph",
+    "edge_days",
+    by_day="evidence_date",
+)
 edges = sql_asset(
     "graph",
     "edges",

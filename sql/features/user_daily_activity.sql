@@ -1,5 +1,6 @@
 -- features.user_daily_activity: one row per customer and day with any event: what they did.
 -- The grain every behaviour and engagement feature is computed from (polars, in features/).
+-- Kept per day: a run writes only its days ($first_day .. $last_day; a daily run, one day).
 select
     user_id as customer_id,
     partition_date as activity_date,
@@ -27,4 +28,5 @@ select
     count(*) filter (where hour(ts) between 18 and 23) as evening_events,
     count(*) filter (where hour(ts) < 6) as night_events
 from core.events
+where partition_date between $first_day and $last_day
 group by all

@@ -1,14 +1,18 @@
 -- graph.edges: one row per pair of people connected as of $as_of — two customers
 -- (src_id < dst_id) or a customer (src_id) and a manager (dst_id) — with the evidence behind
 -- the tie and a tie strength decayed by recency (wealthgraph.config.GraphConfig explains it).
-with friend_changes as (
+with days as (
+    select * from graph.edge_days where evidence_date <= $as_of
+),
+
+friend_changes as (
     select
-        least(user_id, target_id) as src_id,
-        greatest(user_id, target_id) as dst_id,
-        arg_max(event_type, ts) as last_change,
-        min(ts) as first_change_at
-    from core.events
-    where event_type in ('friend_add', 'friend_remove') and ts < $as_of::date + 1
+        src_id,
+        dst_id,
+        arg_max(friend_change, friend_change_at) as last_change,
+        min(first_friend_change_at) as first_change_at
+    from days
+    where friend_change is not null
     group by all
 ),
 
@@ -27,58 +31,28 @@ friendships as (
     full join friend_changes using (src_id, dst_id)
 ),
 
--- one row per interaction, oriented so that `forward` means src -> dst
-interactions as (
-    select
-        least(user_id, target_id) as src_id,
-        greatest(user_id, target_id) as dst_id,
-        'customer' as edge_kind,
-        user_id < target_id as forward,
-        event_type,
-        amount,
-        ts
-    from core.events
-    where event_type in ('message_friend', 'transfer', 'red_packet', 'aa_bill')
-        and ts < $as_of::date + 1
-    union all
-    select
-        user_id as src_id,
-        target_id as dst_id,
-        'manager' as edge_kind,
-        event_type = 'message_manager' as forward,
-        'message_manager' as event_type,
-        null as amount,
-        ts
-    from core.events
-    where event_type in ('message_manager', 'message_from_manager')
-        and ts < $as_of::date + 1
-),
-
+-- the days' evidence summed, each day's decayed weight carried on to the as-of date
 evidence as (
     select
         src_id,
         dst_id,
         any_value(edge_kind) as edge_kind,
-        count(*) filter (where event_type like 'message%' and forward) as messages_src_to_dst,
-        count(*) filter (where event_type like 'message%' and not forward) as messages_dst_to_src,
-        count(*) filter (where event_type = 'transfer') as transfer_count,
-        coalesce(sum(amount) filter (where event_type = 'transfer'), 0) as transfer_amount,
-        count(*) filter (where event_type = 'red_packet') as red_packet_count,
-        coalesce(sum(amount) filter (where event_type = 'red_packet'), 0) as red_packet_amount,
-        count(*) filter (where event_type = 'aa_bill') as aa_bill_count,
-        coalesce(sum(amount) filter (where event_type = 'aa_bill'), 0) as aa_bill_amount,
-        min(ts) as first_interaction_at,
-        max(ts) as last_interaction_at,
+        sum(messages_src_to_dst)::bigint as messages_src_to_dst,
+        sum(messages_dst_to_src)::bigint as messages_dst_to_src,
+        sum(transfer_count)::bigint as transfer_count,
+        sum(transfer_amount) as transfer_amount,
+        sum(red_packet_count)::bigint as red_packet_count,
+        sum(red_packet_amount) as red_packet_amount,
+        sum(aa_bill_count)::bigint as aa_bill_count,
+        sum(aa_bill_amount) as aa_bill_amount,
+        min(first_interaction_at) as first_interaction_at,
+        max(last_interaction_at) as last_interaction_at,
         sum(
-            case
-                when event_type like 'message%' then $message_weight
-                when event_type = 'transfer' then $transfer_weight
-                when event_type = 'red_packet' then $red_packet_weight
-                else $aa_bill_weight
-            end
-            * pow(0.5, date_diff('second', ts, $as_of::date + 1) / 86400 / $half_life_days)
+            decayed_interactions
+            * pow(0.5, date_diff('day', evidence_date, $as_of::date) / $half_life_days)
         ) as decayed_interactions
-    from interactions
+    from days
+    where first_interaction_at is not null
     group by src_id, dst_id
 ),
 

@@ -14,7 +14,7 @@ from wealthgraph.adapters.lastfm import convert
 from wealthgraph.config import sql_params
 from wealthgraph.graph import node_metrics, people_you_may_know
 from wealthgraph.ingest import ingest_landing
-from wealthgraph.sql import build_table
+from wealthgraph.sql import build_days, build_table
 from wealthgraph.warehouse import connect
 
 LASTFM = SHARED_DATASETS / "lastfm_hetrec2011"
@@ -32,6 +32,8 @@ def lastfm(tmp_path_factory):
     assert all(c.balanced and c.rows_quarantined == 0 for c in counts), counts
     params = {"as_of": AS_OF, **sql_params()}
     build_table(con, "graph", "memberships", params)
+    # no events: the per-day evidence is empty and the edges are the friendships
+    build_days(con, "graph", "edge_days", "evidence_date", AS_OF, AS_OF, params)
     build_table(con, "graph", "edges", params)
     edges = con.execute(
         "select src_id, dst_id, tie_strength as weight, relation from graph.edges"
