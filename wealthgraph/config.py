@@ -147,6 +147,11 @@ class RecommendConfig:
         bm25_k1=149.0,
         bm25_b=0.84,
     )
+    # the product ALS's item factors are refitted from scratch when they are this many days old
+    # (and whenever the setting, the interaction weights or the catalog changed); on the days
+    # between, a run keeps them and solves only the customers' factors against them, which
+    # costs about a third of a fit (benchmarks/results/recommend-warm-start.md)
+    product_refit_days: int = 7
     # a friend (tie >= friend_weight) or a contact as strong as one: "3 close friends hold it"
     close_tie_strength: float = 1.0
     # loans: nothing below this grade, nothing above this debt-to-asset ratio

@@ -1,6 +1,7 @@
 """recommend.*: one table per recommendation kind, each with the contract's columns."""
 
 import dagster as dg
+import polars as pl
 
 from pipelines.lineage import table_keys
 from pipelines.metadata import preview_metadata, table_metadata
@@ -19,21 +20,58 @@ PRODUCT_READS = sorted(
 )
 
 
-@dg.asset(key_prefix="recommend", group_name="recommend", deps=table_keys(*PRODUCT_READS))
-def products(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def _stored_factors(con) -> pl.DataFrame | None:
+    present = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'recommend' and table_name = 'product_factors'"
+    ).fetchone()[0]
+    return con.execute("select * from recommend.product_factors").pl() if present else None
+
+
+@dg.multi_asset(
+    name="products",
+    description="Recommend suitable wealth products per customer (recommend.products), with "
+    "the ALS item factors it fitted or kept (recommend.product_factors).",
+    specs=[
+        dg.AssetSpec(
+            ["recommend", "products"], group_name="recommend", deps=table_keys(*PRODUCT_READS)
+        ),
+        dg.AssetSpec(
+            ["recommend", "product_factors"],
+            group_name="recommend",
+            deps=table_keys(*PRODUCT_READS),
+        ),
+    ],
+)
+def products(context: dg.AssetExecutionContext, warehouse: Warehouse):
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
         inputs = product_recommender.load_inputs(con, as_of)
-        frame = product_recommender.recommend(product_recommender.fit(inputs))
+        kept, why = product_recommender.kept_factors(_stored_factors(con), inputs)
+        context.log.info(f"product ALS: {why}")
+        fitted = product_recommender.fit(inputs, item_factors=kept)
+        frame = product_recommender.recommend(fitted)
         rows = write_slice(con, "recommend.products", frame.with_columns(as_of=as_of), None)
         table = table_metadata(con, "recommend.products", rows)
-    return dg.MaterializeResult(
+        if kept is None:
+            factors = product_recommender.item_factors(fitted, as_of)
+            write_slice(con, "recommend.product_factors", factors, None)
+        stored = table_metadata(con, "recommend.product_factors")
+        fitted_on = con.execute("select max(fitted_on) from recommend.product_factors")
+        fitted_on = str(fitted_on.fetchone()[0])
+    yield dg.MaterializeResult(
+        asset_key=dg.AssetKey(["recommend", "products"]),
         metadata={
             **table,
             "customers": frame["customer_id"].n_unique(),
             "of_customers": inputs.customers.height,
+            "als": why,
             "preview": preview_metadata(frame.head(5)),
-        }
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=dg.AssetKey(["recommend", "product_factors"]),
+        metadata={**stored, "fitted_on": fitted_on, "als": why},
     )
 
 

@@ -141,8 +141,14 @@ class SocialBlend:
         ties: sp.csr_array | sp.csr_matrix | None = None,
         segments: np.ndarray | None = None,
         show_progress: bool = False,
+        item_factors: np.ndarray | None = None,
     ) -> SocialBlend:
-        """Fit ALS (skipped when its weight is 0) and precompute the other sources."""
+        """Fit ALS (skipped when its weight is 0) and precompute the other sources.
+
+        With ``item_factors`` (one row per item, from an earlier fit of the same setting) ALS
+        is warm-started: the item factors are kept and each user's factors are solved against
+        them (implicit's ``recalculate_user``), one half-iteration instead of a fit.
+        """
         # what ALS fits: confidence weighted as ``als_params`` says (log1p by default)
         self.confidence = weigh(user_items, self.als_params)
         n_users = self.confidence.shape[0]
@@ -151,7 +157,18 @@ class SocialBlend:
         if self.weights.als > 0:
             # one BLAS thread: implicit runs its own threads and BLAS threads fight them
             with threadpool_limits(1, "blas"):
-                self.als.fit(self.confidence, show_progress=show_progress)
+                if item_factors is None:
+                    self.als.fit(self.confidence, show_progress=show_progress)
+                else:
+                    if item_factors.shape != (self.confidence.shape[1], self.als.factors):
+                        raise ValueError(
+                            f"item factors of shape {item_factors.shape} do not fit "
+                            f"{self.confidence.shape[1]} items x {self.als.factors} factors"
+                        )
+                    self.als.item_factors = np.ascontiguousarray(item_factors, dtype=np.float32)
+                    self.als.user_factors = self.als.recalculate_user(
+                        np.arange(n_users), sp.csr_matrix(self.confidence, dtype=np.float32)
+                    )
         self.ties = sp.csr_matrix((n_users, n_users), dtype=np.float32)
         if ties is not None:
             self.ties = sp.csr_matrix(ties, dtype=np.float32)

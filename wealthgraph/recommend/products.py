@@ -98,8 +98,14 @@ class ProductModel:
     user_items: sp.csr_matrix
 
 
-def fit(inputs: ProductInputs, config: RecommendConfig = RECOMMEND) -> ProductModel:
-    """Fit the social blend on the customer x product evidence of ``inputs``."""
+def fit(
+    inputs: ProductInputs,
+    config: RecommendConfig = RECOMMEND,
+    item_factors: np.ndarray | None = None,
+) -> ProductModel:
+    """Fit the social blend on the customer x product evidence of ``inputs``; with
+    ``item_factors`` (rows in ``inputs.products`` order: :func:`kept_factors`) its ALS is
+    warm-started from them."""
     customers = inputs.customers.select("customer_id").with_row_index("u")
     products = inputs.products.select("product_id").with_row_index("i")
     evidence = inputs.interactions.join(customers, on="customer_id").join(products, on="product_id")
@@ -133,9 +139,59 @@ def fit(inputs: ProductInputs, config: RecommendConfig = RECOMMEND) -> ProductMo
         popularity=config.popularity_weight,
     )
     model = SocialBlend(weights, als=config.product_als).fit(
-        user_items, tie_matrix, segments.to_numpy()
+        user_items, tie_matrix, segments.to_numpy(), item_factors=item_factors
     )
     return ProductModel(inputs, model, customers, products, user_items)
+
+
+def factor_setting(config: RecommendConfig = RECOMMEND) -> str:
+    """What item factors were fitted with: the ALS setting and the interaction weights."""
+    return (
+        f"{config.product_als.text()} views={config.view_weight:g} shares={config.share_weight:g}"
+        f" buys={config.buy_weight:g} held={config.held_weight:g}"
+    )
+
+
+def item_factors(fitted: ProductModel, as_of: dt.date, config: RecommendConfig = RECOMMEND):
+    """The fit's item factors as rows (product_id, factors, fitted_on, setting)."""
+    return fitted.products.select("product_id").with_columns(
+        factors=pl.Series(fitted.model.als.item_factors.tolist(), dtype=pl.List(pl.Float32)),
+        fitted_on=pl.lit(as_of),
+        setting=pl.lit(factor_setting(config)),
+    )
+
+
+def kept_factors(
+    stored: pl.DataFrame | None,
+    inputs: ProductInputs,
+    config: RecommendConfig = RECOMMEND,
+) -> tuple[np.ndarray | None, str]:
+    """The stored item factors to warm-start from, in ``inputs.products`` order, or None and
+    why the model is refitted instead.
+
+    Kept only from an earlier day (a re-run of the fit's own day refits, so re-running a run
+    changes nothing), younger than ``product_refit_days``, of the same setting and covering
+    every product; anything else refits.
+    """
+    if stored is None or stored.is_empty():
+        return None, "refit: no stored factors"
+    fitted_on = stored["fitted_on"].max()
+    if fitted_on >= inputs.as_of:
+        return None, f"refit: the factors are from {fitted_on}, not before {inputs.as_of}"
+    if (inputs.as_of - fitted_on).days >= config.product_refit_days:
+        return (
+            None,
+            f"refit: the factors from {fitted_on} are {config.product_refit_days}+ days old",
+        )
+    if stored["setting"].n_unique() != 1 or stored["setting"][0] != factor_setting(config):
+        return None, "refit: the ALS setting or the interaction weights changed"
+    rows = inputs.products.select("product_id").join(
+        stored, on="product_id", how="left", maintain_order="left"
+    )
+    if rows["factors"].null_count():
+        return None, f"refit: {rows['factors'].null_count()} products have no factors"
+    factors = np.asarray(rows["factors"].to_list(), dtype=np.float32)
+    return factors, f"warm start from the factors fitted on {fitted_on}"
 
 
 def recommend(fitted: ProductModel, config: RecommendConfig = RECOMMEND) -> pl.DataFrame:
