@@ -20,6 +20,14 @@ from wealthgraph.settings import env_number
 SCHEMAS = ("raw", "staging", "core", "quality", "graph", "features", "recommend", "marts")
 # bookkeeping columns every raw and staging row carries, so a bad row can be found in its file
 LINE_COLUMNS = {"partition_date": "DATE", "file_name": "VARCHAR", "line_no": "INTEGER"}
+# raw.landed_files: the line count of every ingested file, which rows in = accepted (core) +
+# quarantined (staging) is proved against, since raw and staging keep rejected lines only
+LANDED_FILES = {
+    "source": "VARCHAR",
+    "partition_date": "DATE",
+    "file_name": "VARCHAR",
+    "rows_in": "BIGINT",
+}
 
 
 def memory_limit() -> str:
@@ -165,6 +173,11 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
             f"({_columns(staging)}, reject_reason VARCHAR)"
         )
         con.execute(f"create table if not exists core.{name} ({_columns(core_columns(source))})")
+    if not con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'raw' and table_name = 'landed_files'"
+    ).fetchone()[0]:
+        _add_landed_files(con)
     # the contract's vocabularies, as tables, so SQL rules and analysts read the same lists
     event_types = pl.DataFrame(
         [(name, kind, amount) for name, (kind, amount) in landing.EVENT_TYPES.items()],
@@ -185,6 +198,29 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.register("vocabulary", frame)
         con.execute(f"create or replace table core.{table} as select * from vocabulary")
         con.unregister("vocabulary")
+
+
+def _add_landed_files(con: duckdb.DuckDBPyConnection) -> None:
+    """Create raw.landed_files. A warehouse written when raw and staging held a row for every
+    line gets its files' line counts from raw, and loses the rows of its accepted lines there
+    and in staging, so that its earlier days balance as the days ingested from now on do."""
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create table raw.landed_files ({_columns(LANDED_FILES)})")
+        for name in landing.SOURCES:
+            con.execute(
+                f"""
+                insert into raw.landed_files by name
+                select '{name}' as source, partition_date, file_name, count(*) as rows_in
+                from raw.{name} group by partition_date, file_name
+                """
+            )
+            con.execute(f"delete from raw.{name} where line is null")
+            con.execute(f"delete from staging.{name} where reject_reason is null")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
 
 
 def latest_day(con: duckdb.DuckDBPyConnection, until: dt.date | None = None) -> dt.date:

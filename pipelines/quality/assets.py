@@ -112,10 +112,8 @@ def ingest_audit(warehouse: Warehouse) -> dg.MaterializeResult:
                 sum(rows_in) as rows_in,
                 sum(rows_accepted) as rows_accepted,
                 sum(rows_quarantined) as rows_quarantined,
-                count(*) filter (
-                    where rows_in <> rows_accepted + rows_quarantined
-                    or rows_accepted <> rows_in_core
-                ) as unbalanced
+                count(*) filter (where rows_in <> rows_accepted + rows_quarantined)
+                    as unbalanced
             from quality.ingest_audit
             """
         ).fetchone()

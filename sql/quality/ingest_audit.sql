@@ -1,17 +1,17 @@
 -- quality.ingest_audit: per landing file, rows in = rows accepted + rows quarantined.
--- A view over raw, staging and core, so the balance is recomputed from the data every time.
+-- A view over raw.landed_files (each file's line count), core (the accepted rows) and staging
+-- (the rejected lines), so the balance is recomputed from the data every time.
 -- The block of one source; wealthgraph.ingest.rules.quality_view joins it for every landing
 -- source ({same_day}: core's rows of the file's day when the source is daily).
 select
     '{source}' as source,
-    partition_date,
-    any_value(file_name) as file_name,
+    f.partition_date,
+    f.file_name,
+    f.rows_in,
+    (select count(*) from core.{source} c{same_day}) as rows_accepted,
     (
-        select count(*) from raw.{source} r
-        where r.partition_date is not distinct from s.partition_date
-    ) as rows_in,
-    count(*) filter (where reject_reason is null) as rows_accepted,
-    count(*) filter (where reject_reason is not null) as rows_quarantined,
-    (select count(*) from core.{source} c{same_day}) as rows_in_core
-from staging.{source} s
-group by partition_date
+        select count(*) from staging.{source} s
+        where s.partition_date is not distinct from f.partition_date
+    ) as rows_quarantined
+from raw.landed_files f
+where f.source = '{source}'

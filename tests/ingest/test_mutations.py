@@ -729,6 +729,9 @@ def check(
     for name, rows in numbered.items():
         f_source = _source_of(name)
         lines = count_lines(_read(folder / name))
+        landed = con.execute(
+            "select rows_in from raw.landed_files where file_name = ?", [name]
+        ).fetchall()
         raw = [
             n
             for (n,) in con.execute(
@@ -741,27 +744,26 @@ def check(
                 [name],
             ).fetchall()
         )
-        if raw != list(range(1, lines + 1)):
-            problems.append(f"{name}: {lines} lines counted, raw has {len(raw)} rows")
-        if sorted(staged) != list(range(1, lines + 1)):
-            problems.append(f"{name}: {lines} lines counted, staging has {len(staged)} rows")
-        accepted = sum(reason is None for reason in staged.values())
-        quarantined = [n for n, reason in staged.items() if reason is not None]
-        if accepted + len(quarantined) != lines:
-            problems.append(f"{name}: {lines} in != {accepted} + {len(quarantined)}")
-        empty = [n for n in quarantined if not staged[n].strip()]
+        if landed != [(lines,)]:
+            problems.append(f"{name}: {lines} lines counted, raw.landed_files has {landed}")
+        if raw != sorted(staged):
+            problems.append(f"{name}: raw has lines {raw[:5]}, staging {sorted(staged)[:5]}")
+        outside = [n for n in staged if not 1 <= n <= lines]
+        if outside:
+            problems.append(f"{name}: staging has lines {outside[:5]} of {lines}")
+        empty = [n for n, reason in staged.items() if not (reason or "").strip()]
         if empty:
             problems.append(f"{name}: lines {empty[:5]} quarantined without a reason")
         day = _day_of(name)
-        in_core = con.execute(
+        accepted = con.execute(
             f"select count(*) from core.{f_source}" + (" where partition_date = ?" if day else ""),
             [day] if day else [],
         ).fetchone()[0]
-        if in_core != accepted:
-            problems.append(f"{name}: {accepted} accepted but {in_core} rows in core")
+        if accepted + len(staged) != lines:
+            problems.append(f"{name}: {lines} in != {accepted} accepted + {len(staged)}")
         for number, line in rows:
             span = range(number, number + line.data.count(b"\n") + 1)
-            if line.must_reject and any(staged.get(n, "") is None for n in span):
+            if line.must_reject and any(n <= lines and n not in staged for n in span):
                 problems.append(
                     f"{name}:{number}: accepted, the contract forbids it ({line.kind}): "
                     f"{line.data[:120]!r}"

@@ -13,6 +13,9 @@ from wealthgraph.settings import Settings
 
 # assets that are not a table
 NOT_TABLES = {"serving.published"}
+# tables that are not an asset: every landing source's ingest op writes its files' line counts
+# there, in the transaction of its raw, staging and core rows (wealthgraph.ingest.layers)
+NOT_ASSETS = {"raw.landed_files"}
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +28,7 @@ def graph(tmp_path_factory):
 def test_every_asset_is_a_described_table(graph):
     tables = {key_table(key) for key in graph.get_all_asset_keys()} - NOT_TABLES
     assert sorted(tables - set(catalog.tables())) == []
-    assert sorted(set(catalog.tables()) - tables) == []
+    assert sorted(set(catalog.tables()) - tables - NOT_ASSETS) == []
 
 
 def test_assets_take_description_and_columns_from_the_yml(graph):

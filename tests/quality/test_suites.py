@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from wealthgraph import landing
@@ -13,6 +15,9 @@ from wealthgraph.warehouse import connect
 @pytest.fixture
 def warehouse(one_day_landing, tmp_path):
     root, day = one_day_landing
+    # raw and staging keep rejected lines only: two, for the damage below to act on
+    events = landing.source_path(root, landing.EVENTS, day)
+    events.write_bytes(gzip.compress(gzip.decompress(events.read_bytes()) + b"[1]\n{\n"))
     con = connect(tmp_path / "suites.duckdb")
     counts = ingest_landing(con, root, [day])
     assert counts and all(c.balanced for c in counts)

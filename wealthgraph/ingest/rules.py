@@ -241,7 +241,7 @@ def quality_view(view: str) -> str:
         block.format(
             source=source.name,
             # core rows of the file's day; a reference file is the whole table
-            same_day=" where c.partition_date = s.partition_date" if source.daily else "",
+            same_day=" where c.partition_date = f.partition_date" if source.daily else "",
         )
         for source in SOURCES.values()
     )

@@ -178,7 +178,7 @@ def _merge(*outcomes: Outcome) -> Outcome:
 
 
 def check_raw(con: duckdb.DuckDBPyConnection, source: Source, days: list[dt.date]) -> Outcome:
-    """Raw lines: numbered from 1, one row per (file, line)."""
+    """Raw lines (the rejected ones): numbered from 1, one row per (file, line)."""
     where, params = _where(source, days)
     table, key = f"raw.{source.name}", ("file_name", "line_no")
     E = gx().expectations
@@ -192,7 +192,8 @@ def check_raw(con: duckdb.DuckDBPyConnection, source: Source, days: list[dt.date
 
 
 def check_staging(con: duckdb.DuckDBPyConnection, source: Source, days: list[dt.date]) -> Outcome:
-    """Staging: exactly one row per raw line, and every rejection says a known kind of reason."""
+    """Staging: exactly one row per raw row (both hold the rejected lines), and every rejection
+    says a known kind of reason."""
     where, params = _where(source, days)
     lines = con.execute(f"select count(*) from raw.{source.name} where {where}", params)
     lines = lines.fetchone()[0]
