@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import cut_landing, sample_days
 from tests.ingest.test_quarantine import corruptions
 from wealthgraph import landing
 from wealthgraph.ingest import file_counts, ingest_landing, ingest_source, layers
@@ -165,3 +166,45 @@ def test_a_warehouse_with_a_row_per_line_is_migrated(dirty, tmp_path):
         assert _tables(again) == expected
     finally:
         again.close()
+
+
+def test_a_batch_of_several_files_names_each_rejected_line_by_its_own_file(tmp_path):
+    """Lines of every file of one batch keep their file, day and line number, whether Arrow
+    (bulk) or SQL typed them: rows are told apart by file within the batch."""
+    days = sample_days()[:2]
+    root = cut_landing(tmp_path / "landing", days)
+    planted = {}
+    for number, day in enumerate(days):
+        path = landing.source_path(root, landing.EVENTS, day)
+        valid = json.loads(_lines(path)[0])
+        bad = [
+            # read by Arrow, rejected by the rules (bulk path)
+            json.dumps({**valid, "event_id": f"B{number}", "device": "nokia"}).encode(),
+            # not JSON: typed by SQL (rest path)
+            f'{{"event_id": "S{number}", '.encode(),
+        ]
+        _append(path, bad)
+        lines = len(_lines(path))
+        name = str(path.relative_to(root))
+        planted[(day, name, lines - 1)] = "unknown device"
+        planted[(day, name, lines)] = "unparsable line"
+    con = connect(tmp_path / "wh.duckdb")
+    try:
+        for source in landing.REFERENCE_SOURCES:
+            ingest_source(con, source, root)
+        assert list(layers.batches(root, landing.EVENTS, days)) == [days]  # one batch
+        counts = ingest_source(con, landing.EVENTS, root, days)
+        assert [c.rows_quarantined for c in counts] == [2, 2]
+        assert all(c.balanced for c in counts)
+        staged = con.execute(
+            "select partition_date, file_name, line_no, reject_reason from staging.events"
+        ).fetchall()
+        assert {row[:3]: row[3].split(":")[0] for row in staged} == planted
+        raw = con.execute("select partition_date, file_name, line_no from raw.events").fetchall()
+        assert sorted(raw) == sorted(planted)
+        accepted = con.execute(
+            "select partition_date, count(*) from core.events group by all order by all"
+        ).fetchall()
+        assert accepted == [(c_day, c.rows_accepted) for c_day, c in zip(days, counts, strict=True)]
+    finally:
+        con.close()
