@@ -149,6 +149,17 @@ def run(
             show_default=False,
         ),
     ] = None,
+    day: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=iso_date,
+            metavar="YYYY-MM-DD",
+            help="Only this landed day, as the daily schedule runs it: ingest that day's "
+            "files, write its rows of the per-day tables and rebuild the rest as of it "
+            "(the warehouse must hold the days before) [default: every landed day].",
+            show_default=False,
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also show Dagster's own log lines.")
     ] = False,
@@ -169,7 +180,27 @@ def run(
             _open_warehouse(settings.database).close()
         from pipelines.run import main as run_jobs
 
-        return run_jobs(evaluation=not no_evaluation, as_of=as_of, verbose=verbose)
+        if day is not None:
+            _check_day(settings.landing, day, as_of)
+        return run_jobs(evaluation=not no_evaluation, as_of=as_of, verbose=verbose, day=day)
+
+
+def _check_day(root: Path, day: dt.date, as_of: dt.date | None) -> None:
+    """UserError unless ``day`` is a landed day a run may take (``--day`` runs as of it)."""
+    from wealthgraph import landing
+    from wealthgraph.ingest.files import default_as_of, survey_daily
+
+    if as_of is not None and as_of != day:
+        raise UserError(f"--day {day} runs as of that day: leave out --as-of {as_of}", 2)
+
+    def landed(up_to: dt.date) -> list[dt.date]:
+        surveyed = [f for s in landing.DAILY_SOURCES for f in survey_daily(root, s, up_to)]
+        return sorted({f.day for f in surveyed if f.status in ("ingest", "empty")})
+
+    if day not in landed(day):
+        days = landed(default_as_of(root) or day)
+        span = f"landed days: {days[0]} .. {days[-1]}" if days else "no landed days"
+        raise UserError(f"no daily landing files for {day} under {root} ({span})", 2)
 
 
 app.command(short_help="Write a synthetic landing folder.")(generate)

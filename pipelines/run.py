@@ -80,6 +80,11 @@ def materialize_range(
             + " (expected events/YYYY-MM-DD.jsonl.gz; set WEALTHGRAPH_DATA to a landing folder)"
         )
     first, last = first or keys[0], last or keys[-1]
+    if missing := sorted({first, last} - set(keys)):
+        raise SystemExit(
+            f"no daily landing files for {', '.join(missing)} under {settings.landing}"
+            f" (landed days up to {as_of}: {keys[0]} .. {keys[-1]})"
+        )
     tags = {
         ASSET_PARTITION_RANGE_START_TAG: first,
         ASSET_PARTITION_RANGE_END_TAG: last,
@@ -337,10 +342,16 @@ def failure_report(watcher: Watcher, verbose: bool = False) -> list[str]:
 # --- wealthgraph run ----------------------------------------------------------------------
 
 
-def main(evaluation: bool = True, as_of: dt.date | None = None, verbose: bool = False) -> int:
+def main(
+    evaluation: bool = True,
+    as_of: dt.date | None = None,
+    verbose: bool = False,
+    day: dt.date | None = None,
+) -> int:
     """Run every asset over the landed days up to the run date ``as_of`` (default: the last
-    complete landed day not in the future), then (unless ``evaluation`` is off) the weekly
-    evaluation job; return a process exit code.
+    complete landed day not in the future), or over the one landed ``day`` as of that day (the
+    daily schedule's run), then (unless ``evaluation`` is off) the weekly evaluation job;
+    return a process exit code.
 
     One run at a time per warehouse: a second one refuses at once (wealthgraph.locks).
     """
@@ -348,11 +359,15 @@ def main(evaluation: bool = True, as_of: dt.date | None = None, verbose: bool = 
 
     settings = Settings.from_env()
     with run_lock(settings.database):
-        return _main(settings, evaluation, as_of, verbose)
+        return _main(settings, evaluation, day or as_of, verbose, day)
 
 
 def _main(
-    settings: Settings, evaluation: bool, as_of: dt.date | None, verbose: bool = False
+    settings: Settings,
+    evaluation: bool,
+    as_of: dt.date | None,
+    verbose: bool = False,
+    day: dt.date | None = None,
 ) -> int:
     import dagster as dg
 
@@ -397,7 +412,8 @@ def _main(
     with RunProgress(everything, expected, live=False if verbose else None) as display:
         watcher = Watcher(display)
         common = {"instance": instance, "as_of": as_of, "defs": defs, "log_level": log_level}
-        results.append(materialize_range(settings, listener=watcher, **common))
+        days = {"first": day.isoformat(), "last": day.isoformat()} if day else {}
+        results.append(materialize_range(settings, listener=watcher, **days, **common))
         watcher.end(steps["main_job"])
         if evaluation:
             if results[0].success:

@@ -246,6 +246,16 @@ def test_a_wrong_dataset_path_through_the_script(site):
     assert one_line(result.stderr).startswith("no folder /nonexistent/lastfm")
 
 
+def test_a_day_that_has_not_landed_is_one_line(site, capsys):
+    assert main(["run", "--day", "2020-01-01"]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("no daily landing files for 2020-01-01 under ")
+    assert "landed days: " in line and "2026-10-31)" in line  # what the operator may ask
+    assert main(["run", "--day", "2026-10-02", "--as-of", "2026-10-03"]) == 2
+    assert "leave out --as-of" in one_line(capsys.readouterr().err)
+    assert not site.exists()
+
+
 def test_a_second_run_refuses_at_once_in_one_line(site):
     # in another process: the run lock is re-entrant within this one
     with run_lock(site):
