@@ -5,6 +5,12 @@ the previous ones, then points the ``current`` symlink at it with one atomic ren
 resolves ``current`` once and opens that version's file, so it sees one whole version however
 long it reads; a failed or interrupted publish leaves ``current`` on the last good version,
 and the next publish clears what it left behind.
+
+Tables kept by run date (an ``as_of`` column, one slice per date) would grow by a slice every
+day, so the DuckDB file holds their latest slice, the one the app serves, and the Parquet
+folder their history, one file per slice. Only a run as of a date writes that date's slice, so
+a slice older than the run's date is taken from the previous version as a hard link: a daily
+publish writes one slice per table, however long the history.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import datetime as dt
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -91,6 +97,8 @@ class Published:
     published_at: dt.datetime
     as_of: str | None
     tables: dict[str, int]
+    # table kept by run date -> {as_of: rows} of its Parquet slices
+    slices: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def database(self) -> Path:
@@ -131,27 +139,37 @@ def keep_versions() -> int:
     return env_number(KEEP_VERSIONS_ENV, KEEP_VERSIONS, 1)
 
 
-def publish(con: duckdb.DuckDBPyConnection, root: Path, keep: int | None = None) -> Published:
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    keep: int | None = None,
+    since: dt.date | None = None,
+) -> Published:
     """Copy the contract tables from the warehouse ``con`` into a new version under ``root`` and
     make it current, keeping the newest ``keep`` versions (default: ``keep_versions()``).
+
+    ``since``: the date of the run that built the tables; slices older than it are unchanged
+    since the current version and are linked from it (None: write every slice).
     Raises before switching if a table is missing or carries personal data."""
     keep = keep_versions() if keep is None else keep
     if keep < 1:
         raise ValueError(f"keep at least the current version, not {keep}")
     root.mkdir(parents=True, exist_ok=True)
     _prune_leftovers(root)
+    previous = _current_or_none(root) if since is not None else None
     published_at = dt.datetime.now(dt.UTC)
     version = published_at.strftime("v%Y%m%dT%H%M%S%fZ")
     staging = root / f".{version}.partial"
     (staging / "parquet").mkdir(parents=True)
     try:
-        tables = _write_version(con, staging)
+        tables, slices = _write_version(con, staging, previous, since)
         as_of = con.execute("select max(as_of)::varchar from marts.user_profile").fetchone()[0]
         manifest = {
             "version": version,
             "published_at": published_at.isoformat(),
             "as_of": as_of,
             "tables": tables,
+            "slices": slices,
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         final = root / version
@@ -164,10 +182,15 @@ def publish(con: duckdb.DuckDBPyConnection, root: Path, keep: int | None = None)
     return read_manifest(final)
 
 
-def _write_version(con: duckdb.DuckDBPyConnection, staging: Path) -> dict[str, int]:
+def _write_version(
+    con: duckdb.DuckDBPyConnection,
+    staging: Path,
+    previous: Published | None,
+    since: dt.date | None,
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     con.execute(f"attach {_quote(str(staging / DATABASE_NAME))} as pub")
     try:
-        tables = {}
+        tables, slices = {}, {}
         for table, withheld in PUBLISHED.items():
             columns = [c for c in _columns(con, table) if c not in withheld]
             if not columns and table in OPTIONAL:
@@ -183,14 +206,59 @@ def _write_version(con: duckdb.DuckDBPyConnection, staging: Path) -> dict[str, i
             con.execute(f"create schema if not exists pub.{schema}")
             select = ", ".join(f'"{c}"' for c in columns)
             order = " order by customer_id" if table in SERVED else ""
-            con.execute(f"create table pub.{table} as select {select} from {table}{order}")
+            sliced = "as_of" in columns
+            latest = f" where as_of = (select max(as_of) from {table})" if sliced else ""
+            con.execute(f"create table pub.{table} as select {select} from {table}{latest}{order}")
             _describe(con, table, columns)
-            parquet = staging / "parquet" / f"{table}.parquet"
-            con.execute(f"copy pub.{table} to {_quote(str(parquet))} (format parquet)")
+            if sliced:
+                slices[table] = _write_slices(con, table, select, order, staging, previous, since)
+            else:
+                parquet = staging / "parquet" / f"{table}.parquet"
+                con.execute(f"copy pub.{table} to {_quote(str(parquet))} (format parquet)")
             tables[table] = con.execute(f"select count(*) from pub.{table}").fetchone()[0]
-        return tables
+        return tables, slices
     finally:
         con.execute("detach pub")
+
+
+def _write_slices(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    select: str,
+    order: str,
+    staging: Path,
+    previous: Published | None,
+    since: dt.date | None,
+) -> dict[str, int]:
+    """Write ``parquet/<table>/as_of=<date>.parquet`` for every slice of ``table``, linking
+    each slice older than ``since`` that the ``previous`` version holds with the same rows."""
+    folder = staging / "parquet" / table
+    folder.mkdir()
+    counts = dict(
+        con.execute(f"select as_of::varchar, count(*) from {table} group by all").fetchall()
+    )
+    kept = previous.slices.get(table, {}) if previous is not None else {}
+    for as_of, rows in sorted(counts.items()):
+        name = f"as_of={as_of}.parquet"
+        target = folder / name
+        if since is not None and as_of < since.isoformat() and kept.get(as_of) == rows:
+            try:
+                os.link(previous.path / "parquet" / table / name, target)
+                continue
+            except OSError:  # gone, or a file system without hard links: write it again
+                pass
+        con.execute(
+            f"copy (select {select} from {table} where as_of = {_quote(as_of)}::date{order}) "
+            f"to {_quote(str(target))} (format parquet)"
+        )
+    return counts
+
+
+def _current_or_none(root: Path) -> Published | None:
+    try:
+        return current(root)
+    except (FileNotFoundError, KeyError, ValueError):
+        return None
 
 
 def _switch(root: Path, version: str) -> None:
@@ -229,6 +297,7 @@ def read_manifest(path: Path) -> Published:
         published_at=dt.datetime.fromisoformat(data["published_at"]),
         as_of=data.get("as_of"),
         tables=data["tables"],
+        slices=data.get("slices", {}),
     )
 
 

@@ -3,8 +3,10 @@ only when every table before it was built and passed its blocking checks."""
 
 import dagster as dg
 
+from pipelines.partitions import run_as_of
 from pipelines.resources import Warehouse
 from wealthgraph.publish import PUBLISHED, publish
+from wealthgraph.warehouse import latest_day
 
 
 @dg.asset(
@@ -15,7 +17,9 @@ from wealthgraph.publish import PUBLISHED, publish
 )
 def published(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
-        version = publish(con, warehouse.published_root)
+        # the run wrote the slices as of its own date: older ones are linked, not copied
+        since = latest_day(con, run_as_of(context))
+        version = publish(con, warehouse.published_root, since=since)
     context.log.info(f"published {version.version} at {version.path}")
     return dg.MaterializeResult(
         metadata={

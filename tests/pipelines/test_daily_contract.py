@@ -97,3 +97,34 @@ def test_the_warm_started_products_are_the_same_for_nearly_every_customer(runs):
     assert shares.pop("product") >= 0.9, shares
     # the other kinds do not use the product model: exactly the same
     assert all(share == 1.0 for share in shares.values()), shares
+
+
+def test_the_published_copy_serves_the_latest_slice_and_links_the_older_ones(runs):
+    """The daily warehouse holds two run dates' slices: the published file serves the latest,
+    the Parquet history has both, and yesterday's is yesterday's file (a hard link), not a
+    second copy."""
+    from wealthgraph.publish import current, read_manifest
+
+    _, daily = runs
+    now = current(daily.published)
+    earlier = [read_manifest(p) for p in sorted(daily.published.glob("v*")) if p != now.path]
+    assert earlier, "the run to the day before published a version too"
+    before = earlier[-1]
+    # tables rebuilt whole (an as_of column, one slice) are published the same way
+    kept = {table: slices for table, slices in now.slices.items() if len(slices) == 2}
+    assert {"marts.wealth_summary", "marts.recommendations", "marts.user_profile"} <= set(kept)
+    with duckdb.connect(str(now.database), read_only=True) as con:
+        for table, slices in kept.items():
+            latest = max(slices)
+            served = con.execute(f"select distinct as_of::varchar from {table}").fetchall()
+            assert served == [(latest,)], table
+            assert now.tables[table] == slices[latest]
+            folder = now.path / "parquet" / table
+            for as_of, rows in slices.items():
+                path = folder / f"as_of={as_of}.parquet"
+                assert duckdb.sql(f"select count(*) from '{path}'").fetchone()[0] == rows
+            old = f"as_of={min(slices)}.parquet"
+            assert (folder / old).stat().st_ino == (
+                before.path / "parquet" / table / old
+            ).stat().st_ino, table
+            assert (folder / f"as_of={latest}.parquet").stat().st_nlink == 1, table
