@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/pipeline.py --users 100000
     .venv/bin/python benchmarks/pipeline.py --users 1000000 --daily
     .venv/bin/python benchmarks/pipeline.py --users 20000 --work /tmp/wg-bench --keep
+    .venv/bin/python benchmarks/pipeline.py --users 1000000 --one-process --daily
 
 Generates a landing folder (30 days of events, 12 monthly snapshots; reused when it exists),
 then runs each stage of the main job in a fresh process against one warehouse, in dependency
@@ -16,6 +17,10 @@ the full run stops at the day before the last one, and the last day is then run 
 schedule runs it on yesterday's warehouse (that day's partition plus every derived table; the
 per-day tables write only that day, the product ALS warm-starts from yesterday's factors); its
 total is compared with the full run's (the floor then loads the same days as the full run).
+
+``--one-process`` runs the main job as ``wealthgraph run`` does, in one process (with
+``--daily``: to the day before the last, then ``wealthgraph run --day`` of the last day), into
+``pipeline-<users>-one-process.md``: the ratio of the schedule's daily run to a full run.
 
 The table goes to ``benchmarks/results/pipeline-<users>.md`` with the machine's cores and
 memory; the warehouse is deleted afterwards unless ``--keep``.
@@ -67,6 +72,7 @@ class Measured:
     ok: bool
     note: str = ""
     steps: dict[str, float] | None = None  # Dagster step -> seconds, for stages that run assets
+    output: str = ""
 
 
 def _machine() -> str:
@@ -97,6 +103,7 @@ def _measure(stage: str, argv: list[str], env: dict[str, str]) -> Measured:
         ok,
         last[-1].removeprefix("stage:").strip() if last else "",
         json.loads(steps[-1].removeprefix("steps:")) if steps else None,
+        output,
     )
     print(
         f"    {wall:8.1f} s wall  {measured.cpu:8.1f} s CPU  {measured.peak_gb:6.2f} GB peak"
@@ -246,33 +253,75 @@ def _landing(work: Path, users: int, days: int, seed: int, env: dict[str, str]) 
     return landing
 
 
-def run_one_process(args: argparse.Namespace, landing: Path, env: dict[str, str]) -> int:
+def _step_seconds(output: str) -> dict[str, float]:
+    """``wealthgraph run``'s own step lines ("step 3 of 51  name  rows  1.2 s  ok") -> seconds."""
+    steps = {}
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) > 6 and words[0] == "step" and words[2] == "of" and "s" in words[5:]:
+            at = words.index("s", 5)
+            steps[words[4]] = float(words[at - 1])
+    return steps
+
+
+def run_one_process(
+    args: argparse.Namespace, landing: Path, env: dict[str, str], days: list[dt.date]
+) -> int:
     """The main job over every landed day in one process (``wealthgraph run --no-evaluation``)
-    into a fresh warehouse: what a scheduled run costs, without a process per stage."""
+    into a fresh warehouse: what a scheduled run costs, without a process per stage. With
+    ``--daily`` the full run stops a day short, and the last day then runs in one process as
+    the schedule runs it (``wealthgraph run --day``) on that warehouse."""
     database = args.work / f"one-{args.users}.duckdb"
     # not a bare prefix: "bench-100000*" would match the 1,000,000-user files too
     for stale in args.work.glob(f"one-{args.users}.*"):
         shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     env = {**env, "WEALTHGRAPH_DATA": str(landing), "WEALTHGRAPH_DB": str(database)}
     argv = [str(Path(sys.executable).parent / "wealthgraph"), "run", "--no-evaluation"]
-    whole = _measure("whole main job, one process", argv, env)
+    if args.daily:
+        full_argv = [*argv, "--as-of", days[-2].isoformat()]
+        whole = _measure(f"whole main job to {days[-2]}, one process", full_argv, env)
+        daily = _measure(
+            f"daily run of {days[-1]}, one process", [*argv, "--day", days[-1].isoformat()], env
+        )
+        rows = [whole, daily]
+    else:
+        rows = [_measure("whole main job, one process", argv, env)]
     report = [
         f"## {args.users:,} users, {args.days} days (seed {args.seed}): one process",
         "",
         f"Measured {dt.date.today()} on {_machine()} by "
         f"`python benchmarks/pipeline.py {' '.join(sys.argv[1:])}`: "
-        "`wealthgraph run --no-evaluation` into a fresh warehouse, as the schedule runs it.",
+        "`wealthgraph run --no-evaluation` into a fresh warehouse, as the schedule runs it"
+        + (", then `wealthgraph run --day` of the next day on it." if args.daily else "."),
         "",
-        *_table([whole], "Whole main job"),
+        "| run | wall s | CPU s | peak GB | ok |",
+        "|---|---|---|---|---|",
+        *[f"| {m.stage} | {m.wall:.1f} | {m.cpu:.1f} | {m.peak_gb:.2f} | {m.ok} |" for m in rows],
+        "",
     ]
+    if args.daily:
+        whole, daily = rows
+        report.append(f"Daily / full: {daily.wall / whole.wall:.2f} of the wall time.\n")
+        steps = {name: _step_seconds(m.output) for name, m in (("full", whole), ("daily", daily))}
+        slowest = sorted(steps["daily"].items(), key=lambda kv: -kv[1])[:15]
+        report += [
+            "### Slowest steps of the daily run, next to the full run's",
+            "",
+            "| step | daily s | full s |",
+            "|---|---|---|",
+            *[f"| {k} | {v:.1f} | {steps['full'].get(k, 0):.1f} |" for k, v in slowest],
+            f"| all steps | {sum(steps['daily'].values()):.1f} | "
+            f"{sum(steps['full'].values()):.1f} |",
+            "",
+        ]
     out = args.results / f"pipeline-{args.users}-one-process.md"
     args.results.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(report), encoding="utf-8")
     print("\n".join(report))
     if not args.keep:
-        database.unlink(missing_ok=True)
-        shutil.rmtree(database.parent / f"{database.stem}.published", ignore_errors=True)
-    return 0 if whole.ok else 1
+        for stale in args.work.glob(f"one-{args.users}.*"):
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    return 0 if all(m.ok for m in rows) else 1
 
 
 def _lines_in(database: Path) -> int:
@@ -352,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
 
     days = sorted({d for s in contract.DAILY_SOURCES for d in contract.landed_days(landing, s)})
     if args.one_process:
-        return run_one_process(args, landing, env)
+        return run_one_process(args, landing, env, days)
     database = args.work / f"bench-{args.users}.duckdb"
     for stale in args.work.glob(f"bench-{args.users}.*"):
         shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
