@@ -178,6 +178,10 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         "and schema_name = 'raw' and table_name = 'landed_files'"
     ).fetchone()[0]:
         _add_landed_files(con)
+    # the key of each reference source's last ingest (wealthgraph.ingest.unchanged)
+    con.execute(
+        "create table if not exists raw.reference_keys (source VARCHAR, content_key VARCHAR)"
+    )
     # the contract's vocabularies, as tables, so SQL rules and analysts read the same lists
     event_types = pl.DataFrame(
         [(name, kind, amount) for name, (kind, amount) in landing.EVENT_TYPES.items()],

@@ -17,7 +17,7 @@ from pipelines.metadata import check_specs, preview_metadata, table_metadata
 from pipelines.partitions import run_as_of
 from pipelines.resources import LandingFolder, Warehouse
 from wealthgraph import ingest, landing
-from wealthgraph.ingest import rules
+from wealthgraph.ingest import rules, unchanged
 from wealthgraph.ingest.files import SurveyedFile, day_plan, default_as_of, survey_reference
 from wealthgraph.landing import Source
 from wealthgraph.quality.expectations import Outcome
@@ -177,6 +177,12 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
             context.log.warning(f"not ingested: {surveyed.message}")
         files: list[ingest.FileCounts] = []
         with warehouse.get_connection() as con:
+            key = None
+            if not source.daily and batches:
+                key = unchanged.reference_key(landing_folder.root, source)
+                if key is not None and key == unchanged.stored_key(con, source):
+                    context.log.info(f"{name}: unchanged since its last ingest, rows kept")
+                    batches = []
             for landed in ingest.ingest_batches(con, source, landing_folder.root, batches):
                 counts = ingest.file_counts(con, source, landed.days)
                 files += counts
@@ -185,6 +191,8 @@ def source_assets(source: Source, partitions: dg.PartitionsDefinition) -> list:
                     f"{name}{span}: {len(counts)} file(s), {landed.lines:,} lines, "
                     f"{sum(c.rows_quarantined for c in counts):,} quarantined"
                 )
+            if not source.daily and batches:
+                unchanged.store_key(con, source, key)
             checks = [
                 expectations_check("raw", con, source, batches, False),
                 expectations_check("staging", con, source, batches, True),
