@@ -91,11 +91,12 @@ def _check_settings() -> None:
     import duckdb
 
     from wealthgraph.publish import keep_versions
-    from wealthgraph.warehouse import lock_wait, memory_limit
+    from wealthgraph.warehouse import keep_days, lock_wait, memory_limit
 
     try:
         lock_wait()
         keep_versions()
+        keep_days()
     except ValueError as error:
         raise UserError(str(error), 2) from None
     try:

@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from wealthgraph.settings import ROOT
+from wealthgraph.warehouse import prune_slices
 
 SQL_ROOT = ROOT / "sql"
 
@@ -96,6 +97,24 @@ def bind(sql: str, params: Mapping | None, name: str = "query") -> dict:
     return {k: params[k] for k in sorted(needed)}
 
 
+def _replace(
+    con: duckdb.DuckDBPyConnection, table: str, sql: str, used: dict, where: str, params: dict
+) -> None:
+    """In one transaction: create ``table`` from ``sql``'s shape if new, delete its rows
+    ``where``, insert ``sql``'s rows, and for a table kept by run date prune its old slices."""
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create table if not exists {table} as {sql} with no data", used)
+        con.execute(f"delete from {table} where {where}", params)
+        con.execute(f"insert into {table} by name {sql}", used)
+        if "as_of" in params:
+            prune_slices(con, table, params["as_of"])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
 def build_table(
     con: duckdb.DuckDBPyConnection,
     schema: str,
@@ -106,25 +125,18 @@ def build_table(
     """Build ``schema.table`` from its SQL file; return its row count.
 
     With ``by_as_of`` the table keeps one slice per ``as_of`` date and only the ``$as_of``
-    slice is replaced (so earlier dates stay for trends); otherwise the table is replaced.
+    slice is replaced (so earlier dates stay for trends, within
+    :func:`wealthgraph.warehouse.prune_slices`'s keep); otherwise the table is replaced.
     """
     sql = load_sql(schema, table)
     used = bind(sql, params, f"sql/{schema}/{table}.sql")
     if not by_as_of:
         con.execute(f"create or replace table {schema}.{table} as {sql}", used)
         return con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
-    as_of = [params["as_of"]]
-    con.execute("begin transaction")
-    try:
-        con.execute(f"create table if not exists {schema}.{table} as {sql} with no data", used)
-        con.execute(f"delete from {schema}.{table} where as_of = ?", as_of)
-        con.execute(f"insert into {schema}.{table} by name {sql}", used)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    slice_ = {"as_of": params["as_of"]}
+    _replace(con, f"{schema}.{table}", sql, used, "as_of = $as_of", slice_)
     (rows,) = con.execute(
-        f"select count(*) from {schema}.{table} where as_of = ?", as_of
+        f"select count(*) from {schema}.{table} where as_of = $as_of", slice_
     ).fetchone()
     return rows
 
@@ -148,15 +160,7 @@ def build_days(
     days = {"first_day": first, "last_day": last}
     used = bind(sql, {**(params or {}), **days}, f"sql/{schema}/{table}.sql")
     within = f"{day_column} between $first_day and $last_day"
-    con.execute("begin transaction")
-    try:
-        con.execute(f"create table if not exists {schema}.{table} as {sql} with no data", used)
-        con.execute(f"delete from {schema}.{table} where {within}", days)
-        con.execute(f"insert into {schema}.{table} by name {sql}", used)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    _replace(con, f"{schema}.{table}", sql, used, within, days)
     (rows,) = con.execute(f"select count(*) from {schema}.{table} where {within}", days).fetchone()
     return rows
 

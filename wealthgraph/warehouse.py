@@ -252,10 +252,35 @@ def latest_day(con: duckdb.DuckDBPyConnection, until: dt.date | None = None) -> 
     return day
 
 
+KEEP_DAYS_ENV = "WEALTHGRAPH_KEEP_DAYS"
+KEEP_DAYS = 35
+
+
+def keep_days() -> int:
+    """How many days back a table kept by run date holds every day's slice; before that only
+    each month's last: ``WEALTHGRAPH_KEEP_DAYS`` (default 35, at least 1)."""
+    return env_number(KEEP_DAYS_ENV, KEEP_DAYS, 1)
+
+
+def prune_slices(con: duckdb.DuckDBPyConnection, table: str, as_of: dt.date) -> None:
+    """Drop ``table``'s slices more than ``keep_days()`` before ``as_of`` except the last slice
+    of each month, so a table written every day holds about a month of days and a month-end
+    per month of history, not a slice per day forever."""
+    con.execute(
+        f"""
+        delete from {table}
+        where as_of < $as_of::date - to_days($keep)
+            and as_of not in (select max(as_of) from {table} group by date_trunc('month', as_of))
+        """,
+        {"as_of": as_of, "keep": keep_days()},
+    )
+
+
 def write_slice(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, as_of: dt.date | None
 ) -> int:
-    """Replace ``table``'s rows for ``as_of`` with ``frame`` (whole table when as_of is None)."""
+    """Replace ``table``'s rows for ``as_of`` with ``frame`` (whole table when as_of is None),
+    dropping the slices past their keep (:func:`prune_slices`)."""
     frame = frame if as_of is None else frame.with_columns(as_of=pl.lit(as_of))
     con.register("incoming", frame)
     con.execute("begin transaction")
@@ -265,6 +290,7 @@ def write_slice(
             con.execute(f"delete from {table}")
         else:
             con.execute(f"delete from {table} where as_of = ?", [as_of])
+            prune_slices(con, table, as_of)
         con.execute(f"insert into {table} by name select * from incoming")
         con.execute("commit")
     except Exception:

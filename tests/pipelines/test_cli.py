@@ -44,7 +44,12 @@ def site(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("WEALTHGRAPH_DB", str(tmp_path / "wh.duckdb"))
     monkeypatch.setenv("WEALTHGRAPH_DATA", str(ROOT / "data_samples"))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    for name in ("WEALTHGRAPH_LOCK_WAIT", "WEALTHGRAPH_KEEP_VERSIONS", "WEALTHGRAPH_MEMORY_LIMIT"):
+    for name in (
+        "WEALTHGRAPH_LOCK_WAIT",
+        "WEALTHGRAPH_KEEP_VERSIONS",
+        "WEALTHGRAPH_KEEP_DAYS",
+        "WEALTHGRAPH_MEMORY_LIMIT",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path / "wh.duckdb"
 
@@ -215,6 +220,7 @@ def test_a_warehouse_that_is_not_a_duckdb_file_is_one_line(command, site, capsys
     ("command", "variable", "value"),
     [
         ("run", "WEALTHGRAPH_LOCK_WAIT", "soon"),
+        ("run", "WEALTHGRAPH_KEEP_DAYS", "forever"),
         ("publish", "WEALTHGRAPH_KEEP_VERSIONS", "all"),
         ("publish", "WEALTHGRAPH_MEMORY_LIMIT", "lots"),
         ("dev", "WEALTHGRAPH_MEMORY_LIMIT", "lots"),
