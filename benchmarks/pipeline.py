@@ -264,6 +264,29 @@ def _step_seconds(output: str) -> dict[str, float]:
     return steps
 
 
+def _stages_of_steps(landing: Path) -> dict[str, str]:
+    """Each step of ``wealthgraph run`` (an op: one asset, or a source's ingest) -> its stage in
+    ``STAGES``, so a one-process run can be read stage by stage too."""
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+    from wealthgraph.settings import Settings
+
+    defs = build_definitions(Settings(landing=landing, database=Path("unused.duckdb")))
+    graph = defs.resolve_asset_graph()
+    stages = {}
+    for stage, items in STAGES.items():
+        for item in items:
+            if item.startswith("group:"):
+                group = item.removeprefix("group:")
+                keys = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == group]
+            else:
+                keys = [dg.AssetKey(item.split("/"))]
+            for key in keys:
+                stages[defs.resolve_assets_def(key).node_def.name] = stage
+    return stages
+
+
 def run_one_process(
     args: argparse.Namespace, landing: Path, env: dict[str, str], days: list[dt.date]
 ) -> int:
@@ -303,6 +326,26 @@ def run_one_process(
         whole, daily = rows
         report.append(f"Daily / full: {daily.wall / whole.wall:.2f} of the wall time.\n")
         steps = {name: _step_seconds(m.output) for name, m in (("full", whole), ("daily", daily))}
+        stage_of = _stages_of_steps(landing)
+        by_stage = {
+            run: {
+                stage: sum(v for k, v in timed.items() if stage_of.get(k) == stage)
+                for stage in STAGES
+            }
+            for run, timed in steps.items()
+        }
+        report += [
+            "### Stage by stage (the steps' own times, summed by the stages of the staged run)",
+            "",
+            "| stage | full s | daily s | daily / full |",
+            "|---|---|---|---|",
+            *[
+                f"| {stage} | {by_stage['full'][stage]:.1f} | {by_stage['daily'][stage]:.1f} | "
+                f"{by_stage['daily'][stage] / max(by_stage['full'][stage], 0.01):.2f} |"
+                for stage in STAGES
+            ],
+            "",
+        ]
         slowest = sorted(steps["daily"].items(), key=lambda kv: -kv[1])[:15]
         report += [
             "### Slowest steps of the daily run, next to the full run's",

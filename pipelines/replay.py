@@ -23,7 +23,7 @@ from pipelines.sql_asset import BY_DAY
 from wealthgraph import landing
 from wealthgraph.config import sql_params
 from wealthgraph.sql import build_days
-from wealthgraph.warehouse import connect
+from wealthgraph.warehouse import connect, table_exists
 
 # what a daily source's rows are dated by, to cut them at the cutoff
 _DATED_BY = {"events": "partition_date", "snapshots": "as_of", "transactions": "partition_date"}
@@ -36,12 +36,7 @@ def _copy_days(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> None:
     """The per-day tables up to the cutoff, into the attached replay; built there from its core
     when the source warehouse predates them."""
     for table, day in BY_DAY.items():
-        present = con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database() "
-            "and schema_name || '.' || table_name = ?",
-            [table],
-        ).fetchone()[0]
-        if present:
+        if table_exists(con, table):
             con.execute(
                 f"create table replay.{table} as select * from {table} where {day} <= ?", [cutoff]
             )

@@ -238,6 +238,7 @@ def _write_slices(
         con.execute(f"select as_of::varchar, count(*) from {table} group by all").fetchall()
     )
     kept = previous.slices.get(table, {}) if previous is not None else {}
+    latest = max(counts, default=None)
     for as_of, rows in sorted(counts.items()):
         name = f"as_of={as_of}.parquet"
         target = folder / name
@@ -247,10 +248,13 @@ def _write_slices(
                 continue
             except OSError:  # gone, or a file system without hard links: write it again
                 pass
-        con.execute(
-            f"copy (select {select} from {table} where as_of = {_quote(as_of)}::date{order}) "
-            f"to {_quote(str(target))} (format parquet)"
+        # the latest slice is the one just copied into the DuckDB file, sorted already
+        rows_of = (
+            f"pub.{table}"
+            if as_of == latest
+            else f"(select {select} from {table} where as_of = {_quote(as_of)}::date{order})"
         )
+        con.execute(f"copy {rows_of} to {_quote(str(target))} (format parquet)")
     return counts
 
 

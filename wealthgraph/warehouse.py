@@ -173,10 +173,7 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
             f"({_columns(staging)}, reject_reason VARCHAR)"
         )
         con.execute(f"create table if not exists core.{name} ({_columns(core_columns(source))})")
-    if not con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'raw' and table_name = 'landed_files'"
-    ).fetchone()[0]:
+    if not table_exists(con, "raw.landed_files"):
         _add_landed_files(con)
     # the key of each reference source's last ingest (wealthgraph.ingest.unchanged)
     con.execute(
@@ -202,6 +199,17 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.register("vocabulary", frame)
         con.execute(f"create or replace table core.{table} as select * from vocabulary")
         con.unregister("vocabulary")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``schema.table`` is in the connection's current database."""
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database() "
+            "and schema_name || '.' || table_name = ?",
+            [table],
+        ).fetchone()[0]
+    )
 
 
 def _add_landed_files(con: duckdb.DuckDBPyConnection) -> None:

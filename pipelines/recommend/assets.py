@@ -10,7 +10,7 @@ from pipelines.resources import Warehouse
 from pipelines.sql_asset import sql_asset
 from wealthgraph.recommend import products as product_recommender
 from wealthgraph.sql import sql_shape
-from wealthgraph.warehouse import latest_day, write_slice
+from wealthgraph.warehouse import latest_day, table_exists, write_slice
 
 # the tables product_recommender.load_inputs reads: those of its SQL files
 PRODUCT_READS = sorted(
@@ -21,11 +21,9 @@ PRODUCT_READS = sorted(
 
 
 def _stored_factors(con) -> pl.DataFrame | None:
-    present = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'recommend' and table_name = 'product_factors'"
-    ).fetchone()[0]
-    return con.execute("select * from recommend.product_factors").pl() if present else None
+    if not table_exists(con, "recommend.product_factors"):
+        return None
+    return con.execute("select * from recommend.product_factors").pl()
 
 
 @dg.multi_asset(
