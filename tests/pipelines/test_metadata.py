@@ -14,8 +14,9 @@ from wealthgraph.settings import Settings
 # assets that are not a table
 NOT_TABLES = {"serving.published"}
 # tables that are not an asset: every landing source's ingest op writes its files' line counts
-# there, in the transaction of its raw, staging and core rows (wealthgraph.ingest.layers)
-NOT_ASSETS = {"raw.landed_files"}
+# there, in the transaction of its raw, staging and core rows (wealthgraph.ingest.layers), and
+# each reference source's ingest its key (wealthgraph.ingest.unchanged)
+NOT_ASSETS = {"raw.landed_files", "raw.reference_keys"}
 
 
 @pytest.fixture(scope="module")
