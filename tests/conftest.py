@@ -37,6 +37,20 @@ def cut_landing(target: Path, days: list[dt.date]) -> Path:
     return target
 
 
+def full_and_daily(tmp_path_factory, days: list[dt.date], run) -> tuple[Settings, Settings, Path]:
+    """Two warehouses over the sample's ``days``: a full run to the last day, and a full run to
+    the day before plus the daily run of the last day. ``run(settings, first, last)`` runs the
+    job. Returns (full, daily, landing)."""
+    root = cut_landing(tmp_path_factory.mktemp("landing"), days)
+    base = tmp_path_factory.mktemp("wh")
+    full = Settings(landing=root, database=base / "full.duckdb")
+    daily = Settings(landing=root, database=base / "daily.duckdb")
+    run(full, days[0], days[-1])
+    run(daily, days[0], days[-2])
+    run(daily, days[-1], days[-1])
+    return full, daily, root
+
+
 @pytest.fixture
 def one_day_landing(tmp_path: Path) -> tuple[Path, dt.date]:
     """The sample's reference files and its first full day of events, snapshots, transactions."""

@@ -20,7 +20,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pipelines.run import failures, materialize_range
-from tests.conftest import cut_landing, sample_days
+from tests.conftest import full_and_daily, sample_days
 from wealthgraph.publish import OPTIONAL, PUBLISHED
 from wealthgraph.settings import Settings
 
@@ -59,14 +59,7 @@ def _table(db, table: str) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """(full run to the last day, full run to the day before + the daily run of the last)."""
-    days = sample_days()
-    root = cut_landing(tmp_path_factory.mktemp("landing"), days)
-    base = tmp_path_factory.mktemp("wh")
-    full = Settings(landing=root, database=base / "full.duckdb")
-    daily = Settings(landing=root, database=base / "daily.duckdb")
-    _run(full, days[0], days[-1])
-    _run(daily, days[0], days[-2])
-    _run(daily, days[-1], days[-1])
+    full, daily, _ = full_and_daily(tmp_path_factory, sample_days(), _run)
     return full, daily
 
 

@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 from pipelines.definitions import build_definitions
 from pipelines.run import failures, materialize_range
 from pipelines.sql_asset import BY_DAY
-from tests.conftest import cut_landing, sample_days
+from tests.conftest import cut_landing, full_and_daily, sample_days
 from wealthgraph import landing
 from wealthgraph.settings import Settings
 
@@ -52,13 +52,7 @@ def _keys(table: str) -> list[str]:
 def runs(tmp_path_factory):
     """(full run to the last day, full run to the day before + a daily run of the last day)."""
     days = sample_days()[:3]
-    root = cut_landing(tmp_path_factory.mktemp("landing"), days)
-    base = tmp_path_factory.mktemp("wh")
-    full = Settings(landing=root, database=base / "full.duckdb")
-    daily = Settings(landing=root, database=base / "daily.duckdb")
-    _run(full, days[0], days[-1])
-    _run(daily, days[0], days[-2])
-    _run(daily, days[-1], days[-1])
+    full, daily, root = full_and_daily(tmp_path_factory, days, _run)
     return full, daily, days, root
 
 

@@ -20,16 +20,15 @@ from wealthgraph import landing
 from wealthgraph.ingest.rules import staging_sql
 from wealthgraph.landing import Source
 
-# the code that turns a file into rows: a change to it may change the rows of the same file
-_CODE = ("landing.py", "ingest/layers.py", "ingest/lines.py", "ingest/parse.py", "ingest/rules.py")
-
 
 @cache
 def _code_digest() -> str:
-    root = Path(__file__).resolve().parent.parent
+    """The code that turns a file into rows (the contract and every ingest module): a change
+    to it may change the rows of the same file."""
+    package = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
-    for name in _CODE:
-        digest.update((root / name).read_bytes())
+    for path in [package / "landing.py", *sorted((package / "ingest").glob("*.py"))]:
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
