@@ -24,9 +24,9 @@ setup: $(VENV)/.synced
 run: setup
 	$(VENV)/bin/wealthgraph run
 
-## lint and run the tests
+## lint and run the tests, a test file per worker on both cores (pytest-xdist)
 test: setup lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check .
