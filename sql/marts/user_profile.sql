@@ -18,7 +18,8 @@ aum as (
         coalesce(sum(balance) filter (where product_class = 'precious_metal'), 0)
             as aum_precious_metal,
         count(distinct product_id) filter (where product_class <> 'current') as products_held,
-        list(distinct product_class order by product_class) as product_classes_held
+        -- list_sort, not an ordered aggregate: the same list, without sorting each group's rows
+        list_sort(list(distinct product_class), 'ASC', 'NULLS LAST') as product_classes_held
     from features.holdings
     where as_of = $as_of::date
     group by all
@@ -27,8 +28,9 @@ aum as (
 topics as (
     select
         customer_id,
-        list({'topic': topic, 'share': round(share, 3)} order by share desc, topic)[1:3]
-            as top_topics
+        list_transform(list_sort(list({
+            'key': (-share, topic), 'item': {'topic': topic, 'share': round(share, 3)}
+        }))[1:3], x -> x.item) as top_topics
     from features.topic_affinity
     where as_of = $as_of::date
     group by all

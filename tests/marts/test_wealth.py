@@ -70,3 +70,33 @@ def test_wealth_page_renders_for_a_sample_customer(con):
         "select name, phone from core.customers where customer_id = ?", [customer]
     ).fetchone()
     assert name not in page and phone not in page
+
+
+def _unordered(con, table: str, column: str, key: str) -> tuple[int, int]:
+    """Rows of ``table`` whose ``column`` list is not in the order of ``key`` (an expression of
+    ``x``, one element), and rows with more than one element: the lists are sorted in SQL by
+    list_sort on a sort key, not by an ordered aggregate, so the order is a promise to test."""
+    return con.execute(
+        f"""
+        select
+            count(*) filter (where list_transform({column}, x -> {key})
+                <> list_sort(list_transform({column}, x -> {key}))),
+            count(*) filter (where len({column}) > 1)
+        from {table}
+        """
+    ).fetchone()
+
+
+def test_lists_come_largest_first_then_by_name(con):
+    for table, column, key in [
+        ("marts.wealth_summary", "allocation_by_class", "(-x.amount, x.product_class)"),
+        ("marts.wealth_summary", "allocation_by_risk", "x.risk_level"),
+        ("marts.wealth_summary", "income_by_category", "(-x.amount_3m, x.category)"),
+        ("marts.wealth_summary", "spending_by_category", "(-x.amount_3m, x.category)"),
+        ("marts.user_profile", "top_topics", "(-x.share, x.topic)"),
+        ("marts.user_profile", "product_classes_held", "x"),
+    ]:
+        unordered, several = _unordered(con, table, column, key)
+        assert unordered == 0, f"{table}.{column}: {unordered} lists out of order"
+        assert several > 100, f"{table}.{column}: too few lists of two or more to tell"
+    assert con.execute("select max(len(top_topics)) from marts.user_profile").fetchone()[0] == 3
