@@ -110,7 +110,7 @@ def test_hubs_do_not_generate_candidates_but_count_as_mutual_friends():
     assert _suggestions(people_you_may_know(friends, NO_GROUPS), "c") == ["a", "b", "d", "e", "f"]
 
 
-def test_batches_do_not_change_the_answer():
+def test_batches_and_threads_do_not_change_the_answer():
     G = nx.powerlaw_cluster_graph(400, 4, 0.3, seed=5)
     rng = np.random.default_rng(5)
     friends = pl.DataFrame(
@@ -123,8 +123,10 @@ def test_batches_do_not_change_the_answer():
     groups = pl.DataFrame({"customer_id": [f"c{v:03d}" for v in range(0, 400, 3)]}).with_columns(
         group_id=pl.int_range(pl.len()).mod(9).cast(pl.String)
     )
-    whole = people_you_may_know(friends, groups)
-    assert_frame_equal(whole, people_you_may_know(friends, groups, batch_pairs=1))
+    whole = people_you_may_know(friends, groups, workers=1)
+    assert_frame_equal(whole, people_you_may_know(friends, groups, batch_pairs=1, workers=1))
+    # batches scored in two threads at once, finishing in any order
+    assert_frame_equal(whole, people_you_may_know(friends, groups, batch_pairs=500, workers=2))
 
 
 def test_held_out_friends_come_back_in_the_top_10():

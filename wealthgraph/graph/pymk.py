@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -28,6 +30,7 @@ def people_you_may_know(
     max_friend_degree: int = 1000,
     max_via: int | None = 50,
     batch_pairs: int = 10_000_000,
+    workers: int | None = None,
 ) -> pl.DataFrame:
     """Top ``top_n`` friend suggestions per customer, best first.
 
@@ -61,6 +64,8 @@ def people_you_may_know(
 
     Work is done as sparse products over row batches of about ``batch_pairs`` candidate pairs,
     so memory stays bounded: ~1M customers with ~20 friends run in minutes and a few GB.
+    ``workers`` batches run at once (default: one per core, at most 2), in threads: SciPy's
+    sparse products release the GIL.
 
     Returns ``customer_id``, ``candidate_id``, ``rank`` (1..top_n), ``score``,
     ``mutual_friends``, ``shared_groups`` and ``reason`` such as ``"8 mutual friends, 1 shared
@@ -88,17 +93,19 @@ def people_you_may_know(
     # Candidate pairs a row generates: friends of its kept friends (above) + its group sizes.
     pairs_per_row += member_bin @ np.asarray(member_bin.sum(axis=0)).ravel()
 
-    parts = []
-    for start, stop in itertools.pairwise(_batches(pairs_per_row, batch_pairs)):
-        rows = np.arange(start, stop)
+    def batch(bounds: tuple[int, int]) -> pl.DataFrame:
+        rows = np.arange(*bounds)
         top = _top_per_row(left[rows] @ right, rows, top_n)
         us, vs = top["customer"].to_numpy(), top["candidate"].to_numpy()
-        parts.append(
-            top.with_columns(
-                mutual_friends=_row_dots(adjacency, us, vs),
-                shared_groups=_row_dots(member_bin, us, vs),
-            )
+        return top.with_columns(
+            mutual_friends=_row_dots(adjacency, us, vs),
+            shared_groups=_row_dots(member_bin, us, vs),
         )
+
+    bounds = list(itertools.pairwise(_batches(pairs_per_row, batch_pairs)))
+    workers = workers or min(2, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(bounds)))) as pool:
+        parts = list(pool.map(batch, bounds))  # in batch order: the output does not depend on it
     found = pl.concat(parts)
     if found.height == 0:
         return pl.DataFrame(schema={**out_schema, **OUTPUT_SCHEMA})
