@@ -4,7 +4,8 @@ The replay copies ``core`` up to the cutoff into a scratch DuckDB file and mater
 derived asset there with the production code, so a model evaluated "as of the cutoff" sees
 exactly what production would have seen that day and nothing after it. The tables kept per
 landed day (``sql_asset(by_day=...)``) are copied up to the cutoff rather than rebuilt: a day's
-rows depend on that day's events only.
+rows depend on that day's events only. Those kept per month (``by_month``) are copied before
+the cutoff's month and built from there as of the cutoff.
 """
 
 import datetime as dt
@@ -19,10 +20,10 @@ from pipelines.marts import assets as mart_assets
 from pipelines.marts import wealth as wealth_marts
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import Warehouse
-from pipelines.sql_asset import BY_DAY
+from pipelines.sql_asset import BY_DAY, BY_MONTH
 from wealthgraph import landing
 from wealthgraph.config import sql_params
-from wealthgraph.sql import build_days
+from wealthgraph.sql import build_days, build_months
 from wealthgraph.warehouse import connect, table_exists
 
 # what a daily source's rows are dated by, to cut them at the cutoff
@@ -34,7 +35,9 @@ console_log_level = "WARNING"
 
 def _copy_days(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> None:
     """The per-day tables up to the cutoff, into the attached replay; built there from its core
-    when the source warehouse predates them."""
+    when the source warehouse predates them. The per-month tables: the months before the
+    cutoff's copied, the cutoff's built as of the cutoff."""
+    source = con.execute("select current_database()").fetchone()[0]
     for table, day in BY_DAY.items():
         if table_exists(con, table):
             con.execute(
@@ -42,10 +45,21 @@ def _copy_days(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> None:
             )
             continue
         first = con.execute("select min(partition_date) from replay.core.events").fetchone()[0]
-        source = con.execute("select current_database()").fetchone()[0]
         con.execute("use replay")
         try:
             build_days(con, *table.split("."), day, first or cutoff, cutoff, sql_params())
+        finally:
+            con.execute(f'use "{source}"')
+    for table, month in BY_MONTH.items():
+        if table_exists(con, table):
+            con.execute(
+                f"create table replay.{table} as select * from {table} "
+                f"where {month} < date_trunc('month', ?::date)",
+                [cutoff],
+            )
+        con.execute("use replay")
+        try:
+            build_months(con, *table.split("."), month, cutoff, {**sql_params(), "as_of": cutoff})
         finally:
             con.execute(f'use "{source}"')
 

@@ -15,7 +15,7 @@ from pipelines.metadata import preview_metadata, table_metadata
 from pipelines.partitions import landing_days, run_as_of
 from pipelines.resources import Warehouse
 from wealthgraph.config import sql_params
-from wealthgraph.sql import build_days, build_table, sql_shape
+from wealthgraph.sql import build_days, build_months, build_table, sql_shape
 from wealthgraph.warehouse import latest_day
 
 
@@ -42,6 +42,9 @@ SQL_ASSETS: dict[dg.AssetKey, SqlAsset] = {}
 # the tables kept per landed day ("schema.table" -> day column), which a replay copies up to its
 # cutoff instead of rebuilding
 BY_DAY: dict[str, str] = {}
+# the tables kept per month ("schema.table" -> month column), which a replay copies before its
+# cutoff's month and builds from there
+BY_MONTH: dict[str, str] = {}
 
 
 def sql_asset(
@@ -53,12 +56,15 @@ def sql_asset(
     group: str | None = None,
     extra_reads: tuple[str, ...] = (),
     by_day: str | None = None,
+    by_month: str | None = None,
 ) -> dg.AssetsDefinition:
     """An asset that (re)builds ``schema.name`` from its SQL file as of the latest landed day.
 
     With ``by_day`` (the table's day column) the table is kept per landed day, partitioned like
     ingest: a run rewrites only its own days (:func:`wealthgraph.sql.build_days`), one day in
-    a daily run, every day in a full one.
+    a daily run, every day in a full one. With ``by_month`` (the table's month column) the
+    table is kept per month and partitioned the same way: a run rewrites the months from its
+    first day's on (:func:`wealthgraph.sql.build_months`).
 
     Its description, columns and checks' descriptions come from the table's .yml beside the SQL.
     It depends on the tables the file reads, plus ``extra_reads`` (``schema.table`` names the
@@ -69,7 +75,7 @@ def sql_asset(
     lineage = SqlAsset(schema, name, tuple(extra_reads))
 
     partitioning = {}
-    if by_day:
+    if by_day or by_month:
         partitioning = {
             "partitions_def": landing_days,
             "backfill_policy": dg.BackfillPolicy.single_run(),
@@ -87,23 +93,27 @@ def sql_asset(
         with warehouse.get_connection() as con:
             as_of = latest_day(con, run_as_of(context))
             params = {"as_of": as_of, **sql_params()}
-            if by_day:
+            if by_day or by_month:
                 days = context.partition_key_range
                 first, last = (dt.date.fromisoformat(k) for k in (days.start, days.end))
+            if by_day:
                 rows = build_days(con, schema, name, by_day, first, last, params)
+            elif by_month:
+                rows = build_months(con, schema, name, by_month, first, params)
             else:
                 rows = build_table(con, schema, name, params, by_as_of=by_as_of)
             preview = con.execute(f"select * from {schema}.{name} limit 5").pl()
             results = checks(con, as_of) if checks else []
-            # a table kept by as_of (or by day) holds every date's slice: count it whole, and
-            # say the slice's (the run's days')
-            kept = by_as_of or by_day
+            # a table kept by as_of (or by day, or month) holds every date's slice: count it
+            # whole, and say the slice's (the run's days' or months')
+            kept = by_as_of or by_day or by_month
             table = table_metadata(con, f"{schema}.{name}", None if kept else rows)
         return dg.MaterializeResult(
             metadata={
                 **table,
                 **({"as_of_rows": rows} if by_as_of else {}),
                 **({"days_rows": rows} if by_day else {}),
+                **({"months_rows": rows} if by_month else {}),
                 "as_of": str(as_of),
                 "preview": preview_metadata(preview),
             },
@@ -113,4 +123,6 @@ def sql_asset(
     SQL_ASSETS[_asset.key] = lineage
     if by_day:
         BY_DAY[f"{schema}.{name}"] = by_day
+    if by_month:
+        BY_MONTH[f"{schema}.{name}"] = by_month
     return _asset

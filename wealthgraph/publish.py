@@ -27,6 +27,7 @@ import duckdb
 from wealthgraph import catalog
 from wealthgraph.landing import PERSONAL_FIELDS
 from wealthgraph.settings import env_number
+from wealthgraph.warehouse import table_columns
 
 DATABASE_NAME = "wealthgraph.duckdb"
 KEEP_VERSIONS = 3
@@ -113,19 +114,6 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    schema, name = table.split(".")
-    return [
-        row[0]
-        for row in con.execute(
-            "select column_name from duckdb_columns() "
-            "where database_name = current_database() and schema_name = ? and table_name = ? "
-            "order by column_index",
-            [schema, name],
-        ).fetchall()
-    ]
-
-
 def _describe(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> None:
     described = catalog.table(table)
     con.execute(f"comment on table pub.{table} is {_quote(described.description)}")
@@ -192,7 +180,7 @@ def _write_version(
     try:
         tables, slices = {}, {}
         for table, withheld in PUBLISHED.items():
-            columns = [c for c in _columns(con, table) if c not in withheld]
+            columns = [c for c in table_columns(con, table) if c not in withheld]
             if not columns and table in OPTIONAL:
                 continue
             if not columns:

@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from wealthgraph.settings import ROOT
-from wealthgraph.warehouse import prune_slices
+from wealthgraph.warehouse import prune_slices, table_columns
 
 SQL_ROOT = ROOT / "sql"
 
@@ -162,6 +162,36 @@ def build_days(
     within = f"{day_column} between $first_day and $last_day"
     _replace(con, f"{schema}.{table}", sql, used, within, days)
     (rows,) = con.execute(f"select count(*) from {schema}.{table} where {within}", days).fetchone()
+    return rows
+
+
+def build_months(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    month_column: str,
+    first: dt.date,
+    params: Mapping | None = None,
+) -> int:
+    """Replace the months from ``first``'s on of a table kept per month; return their row count.
+
+    The file selects the months from ``$first_day``'s on, as of ``$as_of``; earlier months'
+    rows stay as an earlier run wrote them, so a daily run writes its own month and a full run
+    every month, with the same rows either way. A table that is missing, or has other columns
+    than the file selects, is written whole.
+    """
+    sql = load_sql(schema, table)
+    used = bind(sql, {**(params or {}), "first_day": first}, f"sql/{schema}/{table}.sql")
+    shape = [c[0] for c in con.execute(f"select * from ({sql}) limit 0", used).description]
+    if table_columns(con, f"{schema}.{table}") != shape:
+        # new, or written by an older shape of the file: every month, not only the run's (if
+        # the build below fails, the next run finds no table and writes every month again)
+        con.execute(f"drop table if exists {schema}.{table}")
+        first = used["first_day"] = dt.date.min
+    since = {"first_month": first.replace(day=1)}
+    within = f"{month_column} >= $first_month"
+    _replace(con, f"{schema}.{table}", sql, used, within, since)
+    (rows,) = con.execute(f"select count(*) from {schema}.{table} where {within}", since).fetchone()
     return rows
 
 

@@ -212,6 +212,19 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     )
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of ``schema.table`` in the current database, in order (empty: no table)."""
+    schema, name = table.split(".")
+    return [
+        row[0]
+        for row in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = ? and table_name = ? order by column_index",
+            [schema, name],
+        ).fetchall()
+    ]
+
+
 def _add_landed_files(con: duckdb.DuckDBPyConnection) -> None:
     """Create raw.landed_files. A warehouse written when raw and staging held a row for every
     line gets its files' line counts from raw, and loses the rows of its accepted lines there

@@ -17,10 +17,9 @@ def _history_checks(con, as_of) -> list[dg.AssetCheckResult]:
         select count(*) from (
             select customer_id, count(*) as months,
                 date_diff('month', min(month), max(month)) + 1 as span
-            from marts.wealth_history where as_of = $1 group by all
+            from marts.wealth_history group by all
         ) where months <> span
-        """,
-        [as_of],
+        """
     ).fetchone()[0]
     return [
         dg.AssetCheckResult(
@@ -65,7 +64,7 @@ def _summary_checks(con, as_of) -> list[dg.AssetCheckResult]:
 wealth_history = sql_asset(
     "marts",
     "wealth_history",
-    by_as_of=True,
+    by_month="month",
     check_specs=check_specs("marts.wealth_history"),
     checks=_history_checks,
 )

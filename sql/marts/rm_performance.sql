@@ -73,11 +73,9 @@ book_activity as (
     left join marts.wealth_history as history
         on history.customer_id = book.customer_id
         and history.month = book.month
-        and history.as_of = $as_of::date
     left join marts.wealth_history as previous
         on previous.customer_id = book.customer_id
         and previous.month = book.month - interval 1 month
-        and previous.as_of = $as_of::date
     group by all
 ),
 

@@ -1,6 +1,8 @@
 -- marts.wealth_history: per customer and month, net worth, assets and liabilities at the
 -- month's last snapshot on or before $as_of. Every month from the customer's first snapshot
--- on: a month where they hold nothing shows zeros, so charts have no gaps.
+-- on: a month where they hold nothing shows zeros, so charts have no gaps. Kept per month: a
+-- run writes the months from its first day's ($first_day) on, so a daily run writes one month,
+-- and a closed month stays as written until a run re-lands one of its days.
 with month_ends as (
     select date_trunc('month', as_of)::date as month, max(as_of) as snapshot_date
     from core.snapshots
@@ -43,10 +45,10 @@ final as (
         month_ends.snapshot_date,
         coalesce(balances.assets, 0) as assets,
         coalesce(balances.liabilities, 0) as liabilities,
-        coalesce(balances.assets, 0) - coalesce(balances.liabilities, 0) as net_worth,
-        $as_of::date as as_of
+        coalesce(balances.assets, 0) - coalesce(balances.liabilities, 0) as net_worth
     from first_month
     join month_ends on month_ends.month >= first_month.first_month
+        and month_ends.month >= date_trunc('month', $first_day::date)
     left join balances
         on balances.customer_id = first_month.customer_id
         and balances.snapshot_date = month_ends.snapshot_date

@@ -83,7 +83,6 @@ history as (
             where month < date_trunc('year', $as_of::date)
         ) as net_worth_last_year_end
     from marts.wealth_history
-    where as_of = $as_of::date
     group by all
 ),
 

@@ -9,7 +9,7 @@ from wealthgraph import landing
 from wealthgraph.adapters.berka import convert
 from wealthgraph.config import sql_params
 from wealthgraph.ingest import ingest_landing
-from wealthgraph.sql import build_table
+from wealthgraph.sql import build_months, build_table
 from wealthgraph.warehouse import connect, latest_day, write_slice
 from wealthgraph.wealth.advice import advise
 from wealthgraph.wealth.report import render
@@ -32,10 +32,10 @@ def berka_wealth(tmp_path_factory):
         ("features", "customers"),
         ("features", "holdings"),
         ("features", "finances"),
-        ("marts", "wealth_history"),
-        ("marts", "wealth_summary"),
     ):
         build_table(con, schema, table, params, by_as_of=True)
+    build_months(con, "marts", "wealth_history", "month", days[0], params)
+    build_table(con, "marts", "wealth_summary", params, by_as_of=True)
     summary = con.execute("select * from marts.wealth_summary").pl()
     write_slice(con, "marts.wealth_advice", advise(summary).drop("as_of"), as_of)
     yield con

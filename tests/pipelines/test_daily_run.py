@@ -1,5 +1,5 @@
-"""A daily run (yesterday's warehouse + one more day) leaves the per-day tables, and what is
-summed from them, as a full run to the same day does."""
+"""A daily run (yesterday's warehouse + one more day) leaves the per-day and per-month tables,
+and what is summed from them, as a full run to the same day does."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 
 from pipelines.definitions import build_definitions
 from pipelines.run import failures, materialize_range
-from pipelines.sql_asset import BY_DAY
+from pipelines.sql_asset import BY_DAY, BY_MONTH
 from tests.conftest import cut_landing, full_and_daily, sample_days
 from wealthgraph import landing
 from wealthgraph.settings import Settings
@@ -29,11 +29,21 @@ def _table(db, table: str, order: list[str]) -> pl.DataFrame:
         return con.execute(f"select * from {table} order by {', '.join(order)}").pl()
 
 
-def _run(settings: Settings, first: dt.date, last: dt.date, as_of: dt.date | None = None) -> None:
-    """The main job cut down to the per-day tables, what they read and graph.edges."""
+def _run(
+    settings: Settings,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.date | None = None,
+    tables: tuple[str, ...] = (*BY_DAY, *SUMMED),
+) -> None:
+    """The main job cut down to ``tables`` (the per-day tables and graph.edges) and what they
+    read."""
     full = build_definitions(settings)
-    wanted = [dg.AssetKey(t.split(".")) for t in (*BY_DAY, *SUMMED)]
-    job = dg.define_asset_job("main_job", selection=dg.AssetSelection.assets(*wanted).upstream())
+    wanted = [dg.AssetKey(t.split(".")) for t in tables]
+    job = dg.define_asset_job(
+        "main_job",
+        selection=dg.AssetSelection.assets(*wanted).upstream().required_multi_asset_neighbors(),
+    )
     defs = dg.Definitions(
         assets=full.assets, jobs=[job], resources=full.resources, executor=dg.in_process_executor
     )
@@ -135,3 +145,54 @@ def test_a_replay_takes_the_days_up_to_its_cutoff(runs, tmp_path, present):
         expected = _table(full.database, table, _keys(table)).filter(pl.col(day) <= cutoff)
         assert expected.height > 0
         assert_frame_equal(_table(target, table, _keys(table)), expected)
+
+
+def test_per_month_tables_are_registered():
+    assert BY_MONTH == {"marts.wealth_history": "month"}
+
+
+def test_a_daily_run_writes_only_its_own_month(tmp_path):
+    """The months before the daily run's are left as they were (a tampered closed month stays
+    tampered); its own month is written as a full run writes it, and so is a replay's."""
+    from pipelines.replay import _copy_days
+    from wealthgraph.warehouse import connect
+
+    days = [dt.date(2026, 9, 30), *sample_days()[:2]]  # September's month-end snapshot, October
+    root = cut_landing(tmp_path / "landing", days)
+    tables = tuple(BY_MONTH)
+    key = ["customer_id", "month"]
+
+    def run(name: str, first: dt.date, last: dt.date) -> Settings:
+        settings = Settings(landing=root, database=tmp_path / f"{name}.duckdb")
+        _run(settings, first, last, tables=tables)
+        return settings
+
+    full, cut = run("full", days[0], days[-1]), run("cut", days[0], days[-2])
+    daily = Settings(landing=root, database=tmp_path / "daily.duckdb")
+    daily.database.write_bytes(cut.database.read_bytes())
+    with duckdb.connect(str(daily.database)) as con:
+        con.execute("update marts.wealth_history set net_worth = -1 where month < '2026-10-01'")
+    _run(daily, days[-1], days[-1], as_of=days[-1], tables=tables)
+
+    expected = _table(full.database, "marts.wealth_history", key)
+    got = _table(daily.database, "marts.wealth_history", key)
+    september = pl.col("month") == dt.date(2026, 9, 1)
+    assert got.filter(september).height == expected.filter(september).height > 1000
+    assert (got.filter(september)["net_worth"] == -1).all(), "a closed month was rewritten"
+    assert_frame_equal(got.filter(~september), expected.filter(~september))
+    assert set(got.filter(~september)["snapshot_date"]) == {days[-1]}
+
+    # a replay at the day before: September copied, October built as of its cutoff
+    target = tmp_path / "replay.duckdb"
+    connect(target).close()
+    with duckdb.connect(str(full.database)) as con:
+        con.execute(f"attach '{target}' as replay")
+        for source in ("snapshots", "products", "enums"):
+            con.execute(f"insert into replay.core.{source} select * from core.{source}")
+        con.execute("delete from replay.core.snapshots where as_of > ?", [days[-2]])
+        _copy_days(con, days[-2])
+        con.execute("detach replay")
+    assert_frame_equal(
+        _table(target, "marts.wealth_history", key),
+        _table(cut.database, "marts.wealth_history", key),
+    )

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.definitions import build_definitions
 from pipelines.lineage import AS_OF_SOURCES, code_reads, key_table
-from pipelines.sql_asset import BY_DAY, SQL_ASSETS
+from pipelines.sql_asset import BY_DAY, BY_MONTH, SQL_ASSETS
 from wealthgraph import landing, warehouse
 from wealthgraph.config import sql_params
 from wealthgraph.ingest import rules
@@ -193,8 +193,11 @@ def test_every_sql_parameter_is_a_setting():
     paths += SQL_ROOT.glob("quality/*_violations.sql")
     paths += [SQL_ROOT / s / f"{n}.sql" for files in SQL_FILES_RUN.values() for s, n in files]
     for path in paths:
-        # a table kept per day is also given the run's days (wealthgraph.sql.build_days)
-        days = {"first_day", "last_day"} if f"{path.parent.name}.{path.stem}" in BY_DAY else set()
+        # a table kept per day is also given the run's days (wealthgraph.sql.build_days), one
+        # kept per month the run's first day (build_months)
+        table = f"{path.parent.name}.{path.stem}"
+        days = {"first_day", "last_day"} if table in BY_DAY else set()
+        days |= {"first_day"} if table in BY_MONTH else set()
         unknown = sql_shape(path.parent.name, path.stem).parameters - given - days
         assert not unknown, f"{path} uses {unknown}, which no setting provides"
 

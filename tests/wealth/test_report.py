@@ -47,7 +47,7 @@ def _database(path: Path, history: dict[str, list[float]]) -> Path:
         )
         con.execute(
             "create table marts.wealth_history (customer_id varchar, month date, "
-            "net_worth decimal(18,2), as_of date)"
+            "net_worth decimal(18,2))"
         )
         con.execute(
             "create table marts.wealth_advice (customer_id varchar, as_of date, rule_id varchar, "
@@ -73,8 +73,8 @@ def _database(path: Path, history: dict[str, list[float]]) -> Path:
                 [customer, AS_OF, assets, assets - last, last, assets, assets, assets],
             )
             con.executemany(
-                "insert into marts.wealth_history values (?, ?, ?, ?)",
-                [(customer, m, v, AS_OF) for m, v in zip(MONTHS, values, strict=False)],
+                "insert into marts.wealth_history values (?, ?, ?)",
+                [(customer, m, v) for m, v in zip(MONTHS, values, strict=False)],
             )
             con.executemany(
                 "insert into marts.wealth_advice values (?, ?, ?, ?, ?)",

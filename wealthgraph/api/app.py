@@ -126,7 +126,7 @@ SUMMARY_SQL += "where customer_id = ? and as_of = ?"
 ADVICE_SQL = f"select {columns(Advice)} from marts.wealth_advice "
 ADVICE_SQL += "where customer_id = ? and as_of = ? order by rule_id"
 HISTORY_SQL = f"select {columns(HistoryMonth)} from marts.wealth_history "
-HISTORY_SQL += "where customer_id = ? and as_of = ? order by month"
+HISTORY_SQL += "where customer_id = ? order by month"
 SOCIAL_SQL = f"select {columns(SocialMap, without=Served)} from marts.social_map "
 SOCIAL_SQL += "where customer_id = ? and as_of = ?"
 
@@ -263,7 +263,7 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
         if not summary:
             raise unknown(snap, customer_id, "wealth summary")
         advice = snap.rows(ADVICE_SQL, [customer_id, snap.latest["marts.wealth_advice"]])
-        history = snap.rows(HISTORY_SQL, [customer_id, snap.latest["marts.wealth_history"]])
+        history = snap.rows(HISTORY_SQL, [customer_id])
         return Wealth(
             customer_id=customer_id,
             as_of=as_of,

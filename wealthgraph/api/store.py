@@ -24,8 +24,9 @@ from typing import Any
 import duckdb
 
 from wealthgraph.publish import SERVED, Published, read_manifest
+from wealthgraph.warehouse import table_columns
 
-# the contract tables the API serves; each keeps as_of slices and we serve the latest
+# the contract tables the API serves; those kept in as_of slices are served at their latest
 SERVED_TABLES = SERVED
 OPEN_ATTEMPTS = 3
 
@@ -116,5 +117,6 @@ def _open(root: Path, target: str) -> Snapshot:
     latest = {
         table: con.execute(f"select max(as_of) from {table}").fetchone()[0]
         for table in SERVED_TABLES
+        if "as_of" in table_columns(con, table)  # wealth_history is kept per month instead
     }
     return Snapshot(target=target, published=published, con=con, latest=latest)

@@ -335,7 +335,7 @@ def render(con: duckdb.DuckDBPyConnection, customer_id: str) -> str:
     s = summary.row(0, named=True)
     history = con.execute(
         "select month, net_worth from marts.wealth_history "
-        "where customer_id = ? and as_of = ? and net_worth is not null order by month",
+        "where customer_id = ? and month <= ? and net_worth is not null order by month",
         [customer_id, s["as_of"]],
     ).fetchall()
     advice = con.execute(
