@@ -287,6 +287,53 @@ def _stages_of_steps(landing: Path) -> dict[str, str]:
     return stages
 
 
+def _day_reach(database: Path, day: dt.date) -> list[str]:
+    """Markdown rows: how many customers ``day``'s landing touches, i.e. how many a daily run
+    that recomputed only the customers whose inputs changed would still recompute."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        customers = con.execute("select count(*) from core.customers").fetchone()[0]
+        counts = con.execute(
+            """
+            with changed_ties as (
+                select unnest([src_id, dst_id]) as customer_id
+                from graph.edge_days
+                where evidence_date = $day and edge_kind = 'customer'
+            ),
+            near as (
+                select customer_id from changed_ties
+                union
+                select e.dst_id from graph.edges as e
+                join changed_ties as c on e.src_id = c.customer_id where e.edge_kind = 'customer'
+                union
+                select e.src_id from graph.edges as e
+                join changed_ties as c on e.dst_id = c.customer_id where e.edge_kind = 'customer'
+            )
+            select
+                (select count(distinct customer_id) from core.snapshots
+                    where partition_date = $day),
+                (select count(*) from (
+                    select user_id from core.events where partition_date = $day
+                    union
+                    select customer_id from core.transactions where partition_date = $day)),
+                (select count(distinct customer_id) from changed_ties),
+                (select count(*) from near)
+            """,
+            {"day": day},
+        ).fetchone()
+    labels = (
+        "a new snapshot (every per-customer wealth figure changes)",
+        "a new event or transaction",
+        "a tie with new evidence",
+        "within one hop of such a tie (people-you-may-know looks two hops out)",
+    )
+    return [
+        f"| {label} | {n:,} | {n / max(customers, 1):.1%} |"
+        for label, n in zip(labels, counts, strict=True)
+    ]
+
+
 def run_one_process(
     args: argparse.Namespace, landing: Path, env: dict[str, str], days: list[dt.date]
 ) -> int:
@@ -344,6 +391,14 @@ def run_one_process(
                 f"{by_stage['daily'][stage] / max(by_stage['full'][stage], 0.01):.2f} |"
                 for stage in STAGES
             ],
+            "",
+        ]
+        report += [
+            f"### Customers the day {days[-1]} touches (of every customer in the warehouse)",
+            "",
+            "| customers with | count | share |",
+            "|---|---|---|",
+            *(_day_reach(database, days[-1]) if daily.ok else ["| (the daily run failed) | | |"]),
             "",
         ]
         slowest = sorted(steps["daily"].items(), key=lambda kv: -kv[1])[:15]

@@ -34,4 +34,5 @@ def test_the_one_process_daily_run_is_compared_with_the_full_run(tmp_path):
     assert "Daily / full: " in table
     assert "| serving__published | " in table  # the steps, read from the run's own lines
     assert "| publish | " in table and "| ingest | " in table  # and summed by stage
+    assert "| a new snapshot (every per-customer wealth figure changes) | " in table
     assert not list((tmp_path / "work").glob("one-300*")), "the warehouse is kept only on --keep"
