@@ -7,18 +7,7 @@ import pytest
 
 from wealthgraph import catalog
 from wealthgraph.landing import SOURCES
-
-
-def _columns(con, table: str) -> list[str]:
-    schema, name = table.split(".")
-    return [
-        row[0]
-        for row in con.execute(
-            "select column_name from duckdb_columns() "
-            "where schema_name = ? and table_name = ? order by column_index",
-            [schema, name],
-        ).fetchall()
-    ]
+from wealthgraph.warehouse import table_columns
 
 
 def test_every_table_of_the_sample_is_described_column_by_column(con):
@@ -32,9 +21,9 @@ def test_every_table_of_the_sample_is_described_column_by_column(con):
     assert sorted(built - set(catalog.tables())) == [], "tables with no sql/<schema>/<name>.yml"
     assert sorted(set(catalog.tables()) - built) == [], ".yml files for tables nothing builds"
     wrong = {
-        table: (list(described.columns), _columns(con, table))
+        table: (list(described.columns), table_columns(con, table))
         for table, described in catalog.tables().items()
-        if list(described.columns) != _columns(con, table)
+        if list(described.columns) != table_columns(con, table)
     }
     assert wrong == {}, "described columns differ from the built ones (described, built)"
 
