@@ -177,8 +177,8 @@ def build_months(
 
     The file selects the months from ``$first_day``'s on, as of ``$as_of``; earlier months'
     rows stay as an earlier run wrote them, so a daily run writes its own month and a full run
-    every month, with the same rows either way. A table that is missing, or has other columns
-    than the file selects, is written whole.
+    every month, with the same rows either way. The table's last month is written again too,
+    and a table that is missing, or has other columns than the file selects, is written whole.
     """
     sql = load_sql(schema, table)
     used = bind(sql, {**(params or {}), "first_day": first}, f"sql/{schema}/{table}.sql")
@@ -188,6 +188,11 @@ def build_months(
         # the build below fails, the next run finds no table and writes every month again)
         con.execute(f"drop table if exists {schema}.{table}")
         first = used["first_day"] = dt.date.min
+    else:
+        # the table's last month too: a run as of an earlier day (re-running an old day) left
+        # it written as of that day and dropped the months after, which this run restores
+        last = con.execute(f"select max({month_column}) from {schema}.{table}").fetchone()[0]
+        first = used["first_day"] = min(first, last or first)
     since = {"first_month": first.replace(day=1)}
     within = f"{month_column} >= $first_month"
     _replace(con, f"{schema}.{table}", sql, used, within, since)

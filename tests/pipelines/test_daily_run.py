@@ -196,3 +196,25 @@ def test_a_daily_run_writes_only_its_own_month(tmp_path):
         _table(target, "marts.wealth_history", key),
         _table(cut.database, "marts.wealth_history", key),
     )
+
+
+def test_an_old_day_run_again_leaves_the_history_to_the_next_run(tmp_path):
+    """Re-running an earlier day (as of that day) leaves the history as of that day; the next
+    daily run writes every month from there on again, as a full run would."""
+    # August's and September's month-end snapshots, then two October days
+    days = [dt.date(2026, 8, 31), dt.date(2026, 9, 30), *sample_days()[:2]]
+    root = cut_landing(tmp_path / "landing", days)
+    tables = tuple(BY_MONTH)
+    key = ["customer_id", "month"]
+    full = Settings(landing=root, database=tmp_path / "full.duckdb")
+    _run(full, days[0], days[-1], tables=tables)
+    settings = Settings(landing=root, database=tmp_path / "wh.duckdb")
+    _run(settings, days[0], days[-2], tables=tables)
+    _run(settings, days[0], days[0], as_of=days[0], tables=tables)  # August again, as of 8-31
+    history = _table(settings.database, "marts.wealth_history", key)
+    assert history["month"].max() == dt.date(2026, 8, 1)
+    _run(settings, days[-1], days[-1], as_of=days[-1], tables=tables)
+    assert_frame_equal(
+        _table(settings.database, "marts.wealth_history", key),
+        _table(full.database, "marts.wealth_history", key),
+    )
