@@ -24,7 +24,7 @@ from pipelines.sql_asset import BY_DAY, BY_MONTH
 from wealthgraph import landing
 from wealthgraph.config import sql_params
 from wealthgraph.sql import build_days, build_months
-from wealthgraph.warehouse import connect, table_exists
+from wealthgraph.warehouse import connect, latest_day, table_exists
 
 # what a daily source's rows are dated by, to cut them at the cutoff
 _DATED_BY = {"events": "partition_date", "snapshots": "as_of", "transactions": "partition_date"}
@@ -59,7 +59,9 @@ def _copy_days(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> None:
             )
         con.execute("use replay")
         try:
-            build_months(con, *table.split("."), month, cutoff, {**sql_params(), "as_of": cutoff})
+            # as of the replay's own last day, as production builds it (latest_day)
+            as_of = latest_day(con, cutoff)
+            build_months(con, *table.split("."), month, cutoff, {**sql_params(), "as_of": as_of})
         finally:
             con.execute(f'use "{source}"')
 

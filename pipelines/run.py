@@ -164,7 +164,8 @@ def _rows(materialized: Iterable[dict]) -> tuple[int | None, int]:
         return sum(accepted), quarantined
     counts = []
     for metadata in materialized:
-        for name in ("as_of_rows", "dagster/row_count", "rows"):
+        # what the run wrote: its slice, days or months of a table kept by them
+        for name in ("as_of_rows", "days_rows", "months_rows", "dagster/row_count", "rows"):
             if isinstance(metadata.get(name), int):
                 counts.append(metadata[name])
                 break
