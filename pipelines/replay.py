@@ -5,7 +5,7 @@ derived asset there with the production code, so a model evaluated "as of the cu
 exactly what production would have seen that day and nothing after it. The tables kept per
 landed day (``sql_asset(by_day=...)``) are copied up to the cutoff rather than rebuilt: a day's
 rows depend on that day's events only. Those kept per month (``by_month``) are copied before
-the cutoff's month and built from there as of the cutoff.
+the cutoff's month and built from there as production would have built them that day.
 """
 
 import datetime as dt
@@ -36,7 +36,7 @@ console_log_level = "WARNING"
 def _copy_days(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> None:
     """The per-day tables up to the cutoff, into the attached replay; built there from its core
     when the source warehouse predates them. The per-month tables: the months before the
-    cutoff's copied, the cutoff's built as of the cutoff."""
+    cutoff's copied, the rest built there (build_months also rewrites the last copied month)."""
     source = con.execute("select current_database()").fetchone()[0]
     for table, day in BY_DAY.items():
         if table_exists(con, table):

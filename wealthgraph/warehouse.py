@@ -206,13 +206,7 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether ``schema.table`` is in the connection's current database."""
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database() "
-            "and schema_name || '.' || table_name = ?",
-            [table],
-        ).fetchone()[0]
-    )
+    return bool(table_columns(con, table))
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
