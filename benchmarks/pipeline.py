@@ -8,7 +8,7 @@
 Generates a landing folder (30 days of events, 12 monthly snapshots; reused when it exists),
 then runs each stage of the main job in a fresh process against one warehouse, in dependency
 order, and measures it from outside with ``os.wait4``: wall time, CPU time (user + system) and
-peak RSS of that process alone. Stages are the asset groups: ingest, features, graph, wealth,
+peak RSS of that process alone. Stages are the asset groups: ingest, features, graph, risk, wealth,
 profile, recommendations, manager, marketing, publish; then the weekly evaluation job, reported
 on its own because it is not part of the daily run. The floor of ingest, DuckDB reading the
 same gzip files straight into typed tables (``read_json``), runs in the same way first, so
@@ -52,6 +52,7 @@ STAGES: dict[str, list[str]] = {
     ],
     "features": ["group:features"],
     "graph": ["group:graph"],
+    "risk": ["group:risk"],
     "wealth": ["marts/wealth_history", "marts/wealth_summary", "marts/wealth_advice"],
     "profile": ["marts/user_profile", "marts/social_map"],
     "recommendations": ["group:recommend", "marts/recommendations"],

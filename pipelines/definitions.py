@@ -14,12 +14,14 @@ from pipelines.automation import (
 from pipelines.features import assets as feature_assets
 from pipelines.features import manager as manager_features
 from pipelines.features import marketing as marketing_features
+from pipelines.features import risk as risk_features
 from pipelines.graph import assets as graph_assets
 from pipelines.ingest.assets import all_ingest_assets
 from pipelines.ingest.vocabularies import vocabularies
 from pipelines.marts import assets as mart_assets
 from pipelines.marts import manager as manager_marts
 from pipelines.marts import marketing as marketing_marts
+from pipelines.marts import risk as risk_marts
 from pipelines.marts import wealth as wealth_marts
 from pipelines.metadata import describe
 from pipelines.partitions import landing_days
@@ -50,12 +52,14 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                         feature_assets,
                         manager_features,
                         marketing_features,
+                        risk_features,
                         graph_assets,
                         recommend_assets,
                         mart_assets,
                         wealth_marts,
                         manager_marts,
                         marketing_marts,
+                        risk_marts,
                     ]
                 ),
             ],

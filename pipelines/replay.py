@@ -9,21 +9,24 @@ the cutoff's month and built from there as production would have built them that
 """
 
 import datetime as dt
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from pipelines.features import assets as feature_assets
+from pipelines.features import risk as risk_features
 from pipelines.graph import assets as graph_assets
 from pipelines.marts import assets as mart_assets
+from pipelines.marts import risk as risk_marts
 from pipelines.marts import wealth as wealth_marts
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import Warehouse
-from pipelines.sql_asset import BY_DAY, BY_MONTH
+from pipelines.sql_asset import BY_DAY, BY_MONTH, DAY_BUILDERS
 from wealthgraph import landing
 from wealthgraph.config import sql_params
-from wealthgraph.sql import build_days, build_months
+from wealthgraph.sql import build_days, build_months, sql_shape
 from wealthgraph.warehouse import connect, latest_day, table_exists
 
 # what a daily source's rows are dated by, to cut them at the cutoff
@@ -38,16 +41,25 @@ def _copy_days(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> None:
     when the source warehouse predates them. The per-month tables: the months before the
     cutoff's copied, the rest built there (build_months also rewrites the last copied month)."""
     source = con.execute("select current_database()").fetchone()[0]
+    missing = []
     for table, day in BY_DAY.items():
         if table_exists(con, table):
             con.execute(
                 f"create table replay.{table} as select * from {table} where {day} <= ?", [cutoff]
             )
-            continue
-        first = con.execute("select min(partition_date) from replay.core.events").fetchone()[0]
+        else:
+            missing.append((table, day))
+    # built after every copy, each after the per-day tables it reads
+    first = con.execute("select min(partition_date) from replay.core.events").fetchone()[0]
+    for table in _in_dependency_order(dict(missing)):
         con.execute("use replay")
         try:
-            build_days(con, *table.split("."), day, first or cutoff, cutoff, sql_params())
+            if table in DAY_BUILDERS:
+                DAY_BUILDERS[table][1](con, first or cutoff, cutoff)
+            else:
+                build_days(
+                    con, *table.split("."), BY_DAY[table], first or cutoff, cutoff, sql_params()
+                )
         finally:
             con.execute(f'use "{source}"')
     for table, month in BY_MONTH.items():
@@ -64,6 +76,19 @@ def _copy_days(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> None:
             build_months(con, *table.split("."), month, cutoff, {**sql_params(), "as_of": as_of})
         finally:
             con.execute(f'use "{source}"')
+
+
+def _in_dependency_order(tables: dict[str, str]) -> list[str]:
+    """The per-day tables, each after those of them it reads (its SQL's reads, or a Python
+    builder's declared ones)."""
+
+    def reads(table: str) -> set[str]:
+        if table in DAY_BUILDERS:
+            return set(DAY_BUILDERS[table][0])
+        return set(sql_shape(*table.split(".")).reads)
+
+    order = TopologicalSorter({t: (reads(t) - {t}) & tables.keys() for t in tables})
+    return list(order.static_order())
 
 
 def replay_at(con: duckdb.DuckDBPyConnection, cutoff: dt.date, target: Path) -> Path:
@@ -85,7 +110,15 @@ def replay_at(con: duckdb.DuckDBPyConnection, cutoff: dt.date, target: Path) -> 
     derived = [
         a
         for a in dg.load_assets_from_modules(
-            [feature_assets, graph_assets, recommend_assets, mart_assets, wealth_marts]
+            [
+                feature_assets,
+                risk_features,
+                graph_assets,
+                risk_marts,
+                recommend_assets,
+                mart_assets,
+                wealth_marts,
+            ]
         )
         if a.partitions_def is None
     ]

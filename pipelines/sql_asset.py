@@ -6,9 +6,11 @@ they cannot drift from the SQL; its parameters are the settings the file uses.
 
 import datetime as dt
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dagster as dg
+import duckdb
 
 from pipelines.lineage import table_keys
 from pipelines.metadata import preview_metadata, table_metadata
@@ -42,6 +44,12 @@ SQL_ASSETS: dict[dg.AssetKey, SqlAsset] = {}
 # the tables kept per landed day ("schema.table" -> day column), which a replay copies up to its
 # cutoff instead of rebuilding
 BY_DAY: dict[str, str] = {}
+# the per-day tables built in Python, not from an SQL file ("schema.table" -> the tables it
+# reads, and a function (con, first, last) that builds those days), which a replay builds this
+# way when it cannot copy them
+DAY_BUILDERS: dict[
+    str, tuple[tuple[str, ...], Callable[[duckdb.DuckDBPyConnection, dt.date, dt.date], int]]
+] = {}
 # the tables kept per month ("schema.table" -> month column), which a replay copies before its
 # cutoff's month and builds from there
 BY_MONTH: dict[str, str] = {}

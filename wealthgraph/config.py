@@ -201,7 +201,52 @@ class AnalyticsConfig:
 ANALYTICS = AnalyticsConfig()
 
 
-SETTINGS = (GRAPH, PROFILE, WEALTH, RECOMMEND, ANALYTICS)
+@dataclass(frozen=True)
+class RiskConfig:
+    """Thresholds of the payment-risk rules (wealthgraph/risk/rules.py), the decision bands of
+    marts.risk_signals and the alert rules of marts.alerts.
+
+    The bands were set on the training window of the shipped model so that about 0.4% of
+    payments go to an investigator (benchmarks/results/risk.md); the rules' thresholds are
+    what a fraud analyst would call unusual for a retail customer.
+    """
+
+    # how far back features.risk_payments looks for a customer's habits, devices and contacts
+    risk_lookback_days: int = 30
+    takeover_signs: float = 3  # of: new device, new city, new payee, night-time
+    large_amount: float = 10_000.0  # CNY to a payee never dealt with before
+    amount_spike: float = 10.0  # times the largest payment of the lookback ...
+    spike_min_amount: float = 2_000.0  # ... for payments of at least this much
+    drain_share: float = 0.8  # share of liquid money moved out within 24 hours
+    burst_payments: float = 5  # payments within one hour
+    shared_device_customers: float = 3  # customers seen on the device before
+    passthrough_share: float = 0.7  # of what new contacts paid in within 24 hours
+    new_friend_hours: float = 72  # a payment to a contact first met this recently ...
+    new_friend_min_amount: float = 500.0  # ... of at least this much
+    # decision bands: hold stops the payment, review sends it to an investigator
+    hold_score: float = 0.9
+    review_score: float = 0.3
+    hold_rules: int = 4
+    review_rules: int = 3
+    # marts.alerts: a single movement this large, or a day's outflow this share of the
+    # balance the day began with, alerts the customer; so does a login from a device new to them
+    alert_amount: float = 50_000.0
+    alert_outflow_share: float = 0.5
+    alert_outflow_min_amount: float = 5_000.0  # ... when that outflow is at least this much
+    # social credit (graph.social_credit): each of these lowers the loan grade by one step,
+    # never raises it: this share of close ties behind on a loan or card ...
+    social_overdue_share: float = 0.25
+    # ... a tie to an account suspected as a mule (one that passed on, to new payees, most of
+    # what new contacts paid it, this many times in 30 days: the pass_through rule's pattern)
+    mule_passthroughs: int = 2
+    # ... or a circle whose arrears rate is this many times the bank's
+    social_community_factor: float = 3.0
+
+
+RISK = RiskConfig()
+
+
+SETTINGS = (GRAPH, PROFILE, WEALTH, RECOMMEND, ANALYTICS, RISK)
 
 
 def sql_params() -> dict[str, float | int | str]:

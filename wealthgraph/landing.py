@@ -204,6 +204,7 @@ EVENTS = _daily(
         "channel": "VARCHAR",
         "device": "VARCHAR",
         "city": "VARCHAR",
+        "device_id": "VARCHAR",  # the device's stable id (optional: older files lack it)
     },
     ("event_id", "ts", "user_id", "event_type"),
     {"user_id": CUSTOMER, "manager_id": MANAGER, "via_user_id": CUSTOMER},

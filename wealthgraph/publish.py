@@ -61,6 +61,8 @@ PUBLISHED: dict[str, tuple[str, ...]] = {
             "group_activity",
             "scenario_payments",
             "kpi_daily",
+            "risk_signals",
+            "alerts",
         )
     },
     **{
@@ -82,6 +84,7 @@ PUBLISHED: dict[str, tuple[str, ...]] = {
     "core.managers": ("name",),
     # ids, relation and evidence counts: what wealthgraph.graph.ego reads
     "graph.edges": (),
+    "graph.social_credit": (),
 }
 # published when the run made them: the evaluation needs a few weeks of history
 OPTIONAL = {"quality.recommendation_eval"}

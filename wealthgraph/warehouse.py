@@ -317,3 +317,28 @@ def write_slice(
     finally:
         con.unregister("incoming")
     return frame.height
+
+
+def write_days(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pl.DataFrame,
+    day_column: str,
+    first: dt.date,
+    last: dt.date,
+) -> int:
+    """Replace the days ``first`` .. ``last`` of a table kept per day with ``frame``'s rows, in
+    one transaction: the Python-built twin of :func:`wealthgraph.sql.build_days`."""
+    con.register("incoming", frame)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create table if not exists {table} as select * from incoming with no data")
+        con.execute(f"delete from {table} where {day_column} between ? and ?", [first, last])
+        con.execute(f"insert into {table} by name select * from incoming")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("incoming")
+    return frame.height

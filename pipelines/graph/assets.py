@@ -1,4 +1,5 @@
-"""graph.*: the weighted social graph, its node metrics, circles, and people you may know."""
+"""graph.*: the weighted social graph, its node metrics, circles, people you may know, and
+what the network says about a customer's credit."""
 
 import dagster as dg
 
@@ -102,3 +103,6 @@ def people_you_may_know(
             "preview": preview_metadata(frame.head(5)),
         }
     )
+
+
+social_credit = sql_asset("graph", "social_credit", by_as_of=True, group="risk")

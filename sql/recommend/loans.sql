@@ -2,6 +2,9 @@
 -- Eligible: credit grade $loan_min_credit_grade or better, no overdue loan, debt at most
 -- $loan_max_debt_to_asset of assets, the loan on sale and not one they already have.
 -- Debts come from features.finances, the figures the wealth overview shows the customer too.
+-- The grade judged is the landed grade lowered by what the customer's network says
+-- (graph.social_credit's grade_steps_down, never negative): a social feature can cost a
+-- customer a loan, never win them one.
 with grades as (
     select value as credit_grade, position, count(*) over () as grades
     from core.enums
@@ -12,15 +15,22 @@ customers as (
     select
         c.customer_id,
         c.credit_grade,
-        g.position,
+        -- the worse of the landed grade and the grade the network leaves: greatest() can only
+        -- move the position down the scale
+        least(greatest(g.position, g.position + coalesce(s.grade_steps_down, 0)), g.grades)
+            as position,
         g.grades,
+        coalesce(s.grade_steps_down, 0) as grade_steps_down,
+        s.reasons as social_reasons,
         f.total_liabilities,
         f.debt_to_asset_ratio
     from features.customers c
     join grades g using (credit_grade)
     join features.finances f on f.customer_id = c.customer_id and f.as_of = c.as_of
+    left join graph.social_credit s on s.customer_id = c.customer_id and s.as_of = c.as_of
     where c.as_of = $as_of::date
-        and g.position <= (select position from grades where credit_grade = $loan_min_credit_grade)
+        and least(greatest(g.position, g.position + coalesce(s.grade_steps_down, 0)), g.grades)
+            <= (select position from grades where credit_grade = $loan_min_credit_grade)
         and not coalesce(f.has_overdue_loan, false)
         and coalesce(f.debt_to_asset_ratio, 0) <= $loan_max_debt_to_asset
 ),
@@ -54,6 +64,8 @@ scored as (
         coalesce(i.views, 0) as views,
         coalesce(u.uptake, 0) as uptake,
         c.credit_grade,
+        c.grade_steps_down,
+        c.social_reasons,
         c.total_liabilities,
         c.debt_to_asset_ratio,
         -- better grade and lower debt first; having looked at it and its uptake lift a loan
@@ -77,7 +89,14 @@ select
     item_id,
     score,
     list_filter([
-        format('your {} credit grade qualifies', credit_grade),
+        case
+            when grade_steps_down = 0 then format('your {} credit grade qualifies', credit_grade)
+            else format(
+                'your {} credit grade qualifies, counted {} grade{} lower because {}',
+                credit_grade, ['one', 'two', 'three'][grade_steps_down],
+                if(grade_steps_down > 1, 's', ''), array_to_string(social_reasons, '; ')
+            )
+        end,
         case
             when coalesce(total_liabilities, 0) = 0 then 'you have no debts'
             else format(

@@ -26,6 +26,7 @@ from .catalog import articles_frame, build_catalog, products_frame
 from .circles import build_circles, group_members_frame, groups_frame
 from .common import NEVER, Window, dates, day_number, ids, stream, to_date
 from .events import IdWidths, events_frame
+from .fraud import PATTERNS, plant_overdue
 from .graph import PREF_CLASSES, build_graph, preferences
 from .ledger import Ledger
 from .people import branches_frame, build_people, customer_ids, customers_frame, managers_frame
@@ -141,12 +142,23 @@ def _draw_world(seed: int, users: int, window: Window, clock: _Stopwatch) -> Wor
     clock.done("people", people.n)
     circles = build_circles(stream(seed, "circles"), people, window)
     clock.done("circles", circles.groups)
+    _plant_overdue(stream(seed, "overdue"), people, circles.circle, window.start_n)
     graph = build_graph(stream(seed, "graph"), people, circles, window)
     pref_class, pref_topic = preferences(stream(seed, "preferences"), people, circles, graph)
     clock.done("friend graph", len(graph.a))
     catalog = build_catalog(stream(seed, "catalog"), window, users, people.m_active)
     clock.done("catalog", catalog.products + len(catalog.a_topic))
     return World(window, people, circles, graph, catalog, pref_class, pref_topic)
+
+
+def _plant_overdue(rng, p, circle: np.ndarray, start: int) -> None:
+    """Clustered arrears (fraud.plant_overdue); those already behind lose two credit grades,
+    those who fall behind inside the window keep the grade the bank gave them."""
+    since = plant_overdue(rng, p, circle, start)
+    hit = since < NEVER
+    p.overdue |= hit
+    p.overdue_from = since
+    p.credit = np.where(hit & (since < start), np.minimum(p.credit + 2, 6), p.credit)
 
 
 def _write_reference(writer: _Writer, w: World, clock: _Stopwatch) -> None:
@@ -213,16 +225,49 @@ def _simulate(writer: _Writer, w: World, seed: int, clock: _Stopwatch) -> None:
     sim = Simulator(w, seed)
     ledger = Ledger(w, acc, cur, prices, seed)
     p = w.people
+    devices = sim.device_count
     widths = IdWidths.of(
-        p.n, len(p.m_branch), w.circles.groups, len(w.catalog.a_topic), w.catalog.products
+        p.n, len(p.m_branch), w.circles.groups, len(w.catalog.a_topic), w.catalog.products, devices
     )
     next_event = 0
+    fraud = []
     for i in range(window.days):
         day = window.day(i)
         events, txns, snap = ledger.day(i, sim.day(i))
         frame = events_frame(events, next_event, widths, p.cities)
         next_event += frame.height
+        planted = events.fraud >= 0
+        fraud.append(
+            frame.filter(pl.Series(planted)).select(
+                "event_id",
+                "ts",
+                "user_id",
+                "event_type",
+                "target_id",
+                "amount",
+                pattern=pl.Series(PATTERNS).gather(events.fraud[planted]),
+            )
+        )
         n = writer.source(landing.EVENTS, frame, day)
         n += writer.source(landing.TRANSACTIONS, txns, day)
         n += writer.source(landing.SNAPSHOTS, snap, day)
         clock.done(f"day {day.isoformat()}", n)
+    _write_risk_truth(writer, w, sim, pl.concat(fraud))
+
+
+def _write_risk_truth(writer: _Writer, w: World, sim: Simulator, fraud: pl.DataFrame) -> None:
+    """The planted fraud events, the mules and the planted arrears (generate.fraud)."""
+    p = w.people
+    writer.truth("fraud_events", fraud)
+    writer.truth("mules", pl.DataFrame({"customer_id": customer_ids(p.n, sim.fraud.mules)}))
+    late = np.flatnonzero(p.overdue_from < NEVER)
+    writer.truth(
+        "overdue",
+        pl.DataFrame(
+            {
+                "customer_id": customer_ids(p.n, late),
+                "overdue_from": dates(p.overdue_from[late]),
+                "community_id": ids("K", w.circles.circle[late], 5),
+            }
+        ),
+    )

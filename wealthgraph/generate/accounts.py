@@ -271,9 +271,17 @@ def _loans(rng: Generator, w: World, s0: int) -> dict:
         cents=(orig * left * 100).astype(np.int64),
         orig=(orig * 100).astype(np.int64),
         overdue=overdue,
-        overdue_since=np.where(overdue, s0 - rng.integers(20, 200, len(cust)), NEVER),
+        overdue_since=np.where(
+            overdue, _since(p, cust, s0 - rng.integers(20, 200, len(cust))), NEVER
+        ),
         due=_dom(opened),
     )
+
+
+def _since(p, cust: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """The day arrears began: planted (fraud.plant_overdue) where set, else the draw."""
+    planted = p.overdue_from[cust]
+    return np.where(planted < NEVER, planted, drawn)
 
 
 def _cards(rng: Generator, w: World) -> dict:
@@ -294,7 +302,9 @@ def _cards(rng: Generator, w: World) -> dict:
         opened=opened,
         cents=debt.astype(np.int64),
         overdue=overdue,
-        overdue_since=np.where(overdue, s0 - rng.integers(20, 150, len(cust)), NEVER),
+        overdue_since=np.where(
+            overdue, _since(p, cust, s0 - rng.integers(20, 150, len(cust))), NEVER
+        ),
         due=rng.integers(1, 29, len(cust)),
         revolver=rng.random(len(cust)) < 0.25,
     )

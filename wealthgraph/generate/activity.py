@@ -10,6 +10,7 @@ from . import service
 from .circles import draw_rows
 from .common import DAY_S, stream
 from .events import ARTICLE_COMMENT_START, COMMENTS, Events
+from .fraud import Fraud
 from .vocab import TOPICS
 from .world import DOW_SESSIONS, World
 
@@ -45,6 +46,8 @@ MIX = BASE_MIX * PERSONA_BOOST
 LUCKY = np.array([188, 520, 666, 888, 1314, 1680, 5200, 6600, 8800, 9900, 10000, 16800, 20000])
 LUCKY_W = np.array([6, 5, 8, 8, 2, 3, 3, 5, 6, 2, 6, 2, 2], dtype=float)
 MAX_HOPS = 8
+NEW_PHONES_PER_30_DAYS = 0.04  # people replace a phone every two years or so
+FAMILY_TABLET_SHARE = 0.03  # of a family member's events, on the family's shared tablet
 
 
 class Simulator:
@@ -54,6 +57,10 @@ class Simulator:
         self.w = world
         self.seed = seed
         self.pending: dict[int, list[Events]] = {}
+        self.fraud = Fraud.draw(stream(seed, "fraud"), world.people)
+        self._draw_devices(stream(seed, "devices"))
+        g = world.graph
+        self._friends = lambda u: set(g.nbr[g.indptr[u] : g.indptr[u + 1]].tolist())
         self._route(service.planned(world, stream(seed, "plans")))
 
     def _route(self, batch: Events) -> None:
@@ -70,10 +77,42 @@ class Simulator:
         day = w.window.start_n + i
         self._route(self._sessions(rng, day))
         self._route(service.outreach(w, rng, day))
+        self._route(self.fraud.day(w, self.seed, day, np.flatnonzero(w.active(day)), self._friends))
         today = Events.concat(self.pending.pop(i, []))
         p = w.people
         today.fill_context(rng, p.device, p.channel, p.city, len(p.cities))
+        self._own_devices(stream(self.seed, f"devices-{i}"), today)
         return today.sorted()
+
+    # --- devices ------------------------------------------------------------------------------
+    def _draw_devices(self, rng: Generator) -> None:
+        """Some customers get a new phone inside the window and families share a tablet, so a
+        device new to a customer, or one several customers use, is not always a thief's.
+
+        Device numbers: 3 per customer (one per device kind), then the attackers', then each
+        customer's new phone, then each family's tablet (``device_count`` in all)."""
+        w, p = self.w, self.w.people
+        start = w.window.start_n * DAY_S
+        changes = rng.random(p.n) < NEW_PHONES_PER_30_DAYS * w.window.days / 30
+        self.phone_changed = np.where(
+            changes, start + rng.integers(0, w.window.days * DAY_S, p.n), np.iinfo(np.int64).max
+        )
+        self.new_phone_base = 3 * p.n + self.fraud.devices
+        family = w.circles.family
+        self.family_size = np.bincount(family)
+        self.tablet_base = self.new_phone_base + p.n
+        self.device_count = self.tablet_base + len(self.family_size)
+
+    def _own_devices(self, rng: Generator, e: Events) -> None:
+        p, family = self.w.people, self.w.circles.family
+        own = e.device_id < 0
+        phone = own & (e.device == p.device[e.user]) & (e.device < 2)
+        new = phone & (e.ts >= self.phone_changed[e.user])
+        e.device_id[new] = self.new_phone_base + e.user[new]
+        shared = own & ~new & (self.family_size[family[e.user]] >= 2)
+        tablet = shared & (rng.random(len(e)) < FAMILY_TABLET_SHARE)
+        e.device_id[tablet] = self.tablet_base + family[e.user[tablet]]
+        e.device[tablet] = 0  # an iPad
 
     # --- sessions -----------------------------------------------------------------------------
     def _sessions(self, rng: Generator, day: int) -> Events:

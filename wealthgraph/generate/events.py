@@ -44,6 +44,8 @@ class Events:
     channel: np.ndarray
     device: np.ndarray
     city: np.ndarray
+    device_id: np.ndarray  # an attacker's device; -1: the user's own (fraud.device_ids)
+    fraud: np.ndarray  # fraud.PATTERNS index of planted fraud, -1 otherwise
 
     @classmethod
     def make(cls, ts, user, etype, **cols) -> Events:
@@ -121,9 +123,12 @@ class IdWidths:
     group: int
     article: int
     product: int
+    device: int
 
     @classmethod
-    def of(cls, customers: int, managers: int, groups: int, articles: int, products: int):
+    def of(
+        cls, customers: int, managers: int, groups: int, articles: int, products: int, devices: int
+    ):
         """Widths for the given population sizes."""
         return cls(
             id_width(7, customers),
@@ -131,6 +136,7 @@ class IdWidths:
             id_width(5, groups),
             id_width(5, articles),
             id_width(4, products),
+            id_width(8, devices),
         )
 
 
@@ -176,6 +182,10 @@ def events_frame(e: Events, first_id: int, widths: IdWidths, cities: list[str]) 
             "comment": nullify(comments, e.comment >= 0),
             "channel": pl.Series(landing.CHANNELS).gather(e.channel),
             "device": pl.Series(landing.DEVICES).gather(e.device),
+            # a customer's own phone, tablet or browser, or an attacker's device
+            "device_id": ids(
+                "D", np.where(e.device_id >= 0, e.device_id, 3 * e.user + e.device), widths.device
+            ),
             "city": pl.Series(cities).gather(e.city),
         }
     )

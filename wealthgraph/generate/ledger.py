@@ -204,7 +204,7 @@ class Ledger:
             CAT["insurance"],
         )
 
-        loans = np.flatnonzero(live & (acc.cls == CLASS["loan"]) & ~acc.overdue)
+        loans = np.flatnonzero(live & (acc.cls == CLASS["loan"]) & ~self._in_arrears(day))
         months = np.maximum(w.catalog.p_term[acc.product[loans]] / 30.4, 1)
         principal = np.minimum(np.ceil(acc.orig[loans] / months), acc.cents[loans]).astype(np.int64)
         rate = np.nan_to_num(w.catalog.p_yield[acc.product[loans]])
@@ -219,7 +219,7 @@ class Ledger:
         acc.cents[loans] -= principal
         acc.closed[loans[acc.cents[loans] <= 0]] = day  # paid off
 
-        cards = np.flatnonzero(live & (acc.cls == CLASS["credit_card"]) & ~acc.overdue)
+        cards = np.flatnonzero(live & (acc.cls == CLASS["credit_card"]) & ~self._in_arrears(day))
         share = np.where(acc.revolver[cards], 0.1, rng.uniform(0.85, 1.0, len(cards)))
         repay = np.round(acc.cents[cards] * share).astype(np.int64)
         book.add(
@@ -415,11 +415,15 @@ class Ledger:
         """Card spending builds up between statements; arrears grow with penalty interest."""
         acc = self.acc
         live = (acc.closed == NEVER) & (acc.opened <= day)
-        cards = np.flatnonzero(live & (acc.cls == CLASS["credit_card"]) & ~acc.overdue)
+        cards = np.flatnonzero(live & (acc.cls == CLASS["credit_card"]) & ~self._in_arrears(day))
         spent = rng.poisson(0.5, len(cards)) * rng.lognormal(np.log(15_000), 0.8, len(cards))
         acc.cents[cards] += np.round(spent).astype(np.int64)
-        late = np.flatnonzero(live & acc.overdue)
+        late = np.flatnonzero(live & self._in_arrears(day))
         acc.cents[late] = np.round(acc.cents[late] * 1.0005).astype(np.int64)
+
+    def _in_arrears(self, day: int) -> np.ndarray:
+        """Accounts behind on payments on ``day`` (some fall behind only inside the window)."""
+        return self.acc.overdue & (self.acc.overdue_since <= day)
 
     def _snapshot(self, day: int) -> pl.DataFrame:
         acc = self.acc

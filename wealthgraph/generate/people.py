@@ -14,7 +14,7 @@ from numpy.random import Generator
 
 from wealthgraph import landing
 
-from .common import Window, dates, id_width, ids, nullify
+from .common import NEVER, Window, dates, id_width, ids, nullify
 from .vocab import (
     CITIES,
     DISTRICTS,
@@ -63,6 +63,7 @@ class People:
     assessed: np.ndarray
     credit: np.ndarray
     overdue: np.ndarray
+    overdue_from: np.ndarray  # first day in arrears where planted (fraud.plant_overdue)
     sociability: np.ndarray
     device: np.ndarray
     channel: np.ndarray
@@ -197,6 +198,7 @@ def build_people(rng: Generator, users: int, window: Window) -> People:
         assessed=assessed,
         credit=credit,
         overdue=overdue,
+        overdue_from=np.full(n, NEVER, dtype=np.int64),
         sociability=sociability,
         device=device,
         channel=channel,
