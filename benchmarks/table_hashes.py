@@ -19,33 +19,20 @@ from pathlib import Path
 
 import duckdb
 
-VOLATILE = {"generated_at", "published_at", "surveyed_at", "computed_at", "seconds"}
+from wealthgraph.warehouse import content_hash
 
 
 def table_hashes(database: Path) -> dict[str, list]:
     """``schema.table`` -> [rows, content hash] for every table in the file."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        found = {}
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() where not internal order by 1, 2"
         ).fetchall()
+        found = {}
         for schema, table in tables:
-            columns = [
-                f'round("{c}", 9)' if kind in ("DOUBLE", "FLOAT") else f'"{c}"'
-                for c, kind in con.execute(
-                    "select column_name, data_type from duckdb_columns() where schema_name = ? "
-                    "and table_name = ? order by column_index",
-                    [schema, table],
-                ).fetchall()
-                if c not in VOLATILE
-            ]
-            row = ", ".join(columns)
-            rows, digest = con.execute(
-                f"select count(*), coalesce(sum(hash(row({row}))::hugeint), 0)::varchar "
-                f"from {schema}.{table}"
-            ).fetchone()
-            found[f"{schema}.{table}"] = [rows, digest]
+            rows, digest = content_hash(con, f"{schema}.{table}")
+            found[f"{schema}.{table}"] = [rows, str(digest)]
         return found
     finally:
         con.close()

@@ -164,6 +164,16 @@ def run(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also show Dagster's own log lines.")
     ] = False,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="S",
+            help="Then cut the warehouse into S customer shards and build the per-customer "
+            "tables on each (<db>.shards/shard-<k>.duckdb).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Ingest, check and build every landed day, publish; then the evaluation job.
 
@@ -183,7 +193,22 @@ def run(
 
         if day is not None:
             _check_day(settings.landing, day, as_of)
-        return run_jobs(evaluation=not no_evaluation, as_of=as_of, verbose=verbose, day=day)
+        code = run_jobs(evaluation=not no_evaluation, as_of=as_of, verbose=verbose, day=day)
+        if code == 0 and shards:
+            _build_shards(settings.database, shards)
+        return code
+
+
+def _build_shards(database: Path, shards: int) -> None:
+    from pipelines.shards import SHARD_TABLES, build_shard
+
+    print(f"shards: {shards}, each building {len(SHARD_TABLES) + 2} per-customer tables")
+    for k in range(shards):
+        built = build_shard(database, k, shards)
+        print(
+            f"  shard {k}: {built.customers:>10,} customers in {built.seconds:6.1f} s  "
+            f"{built.database}"
+        )
 
 
 def _check_day(root: Path, day: dt.date, as_of: dt.date | None) -> None:

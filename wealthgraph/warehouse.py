@@ -342,3 +342,32 @@ def write_days(
     finally:
         con.unregister("incoming")
     return frame.height
+
+
+# columns that record when a row was made or how long it took: they differ between any two runs
+VOLATILE_COLUMNS = frozenset(
+    {"generated_at", "published_at", "surveyed_at", "computed_at", "seconds"}
+)
+
+
+def content_hash(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
+    """(rows, an order-free hash of the rows' content) of ``table``.
+
+    The hash is a sum of row hashes, so tables written in another order match, and the hashes
+    of a table's parts (its shards) add up to the whole's. Volatile columns are left out;
+    doubles count to 9 decimals, since parallel sums differ in their last bits between runs.
+    """
+    schema, name = table.split(".")
+    columns = [
+        f'round("{c}", 9)' if kind in ("DOUBLE", "FLOAT") else f'"{c}"'
+        for c, kind in con.execute(
+            "select column_name, data_type from duckdb_columns() where schema_name = ? "
+            "and table_name = ? and database_name = current_database() order by column_index",
+            [schema, name],
+        ).fetchall()
+        if c not in VOLATILE_COLUMNS
+    ]
+    rows, digest = con.execute(
+        f"select count(*), coalesce(sum(hash(row({', '.join(columns)}))::hugeint), 0) from {table}"
+    ).fetchone()
+    return rows, int(digest)

@@ -12,6 +12,7 @@ from pipelines.violations import violation_checks
 from wealthgraph.config import GRAPH
 from wealthgraph.graph import node_metrics as compute_node_metrics
 from wealthgraph.graph import people_you_may_know as compute_pymk
+from wealthgraph.graph.metrics import influence_percentile
 from wealthgraph.warehouse import latest_day, write_slice
 
 EDGES_SPECS, EDGES_CHECKS = violation_checks("graph.edges")
@@ -48,7 +49,11 @@ def _customer_edges(con):
     ).pl()
 
 
-@dg.asset(key_prefix="graph", group_name="graph", deps=table_keys("graph.edges"))
+@dg.asset(
+    key_prefix="graph",
+    group_name="graph",
+    deps=table_keys("graph.edges", "features.customers"),
+)
 def node_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         as_of = latest_day(con, run_as_of(context))
@@ -58,6 +63,10 @@ def node_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
             resolution=GRAPH.louvain_resolution,
             method=GRAPH.community_method,
         )
+        customers = con.execute(
+            "select customer_id from features.customers where as_of = ?", [as_of]
+        ).pl()["customer_id"]
+        frame = frame.with_columns(influence_percentile(frame, customers))
         # graph tables hold the latest graph only; as_of says which day that is
         rows = write_slice(con, "graph.node_metrics", frame.with_columns(as_of=as_of), None)
         table = table_metadata(con, "graph.node_metrics", rows)

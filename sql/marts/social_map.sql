@@ -113,10 +113,11 @@ people as (
 ),
 
 influence as (
-    -- ranked on two narrow columns, not on the final rows with all their lists
+    -- ranked among every customer where the whole graph is (graph.node_metrics), so a shard
+    -- reads the bank-wide figure; a customer with no tie ranks lowest
     select
         people.customer_id,
-        1 - percent_rank() over (order by metrics.pagerank nulls first) as influence_percentile
+        coalesce(metrics.influence_percentile, 1.0) as influence_percentile
     from people
     left join graph.node_metrics as metrics on metrics.node_id = people.customer_id
 ),

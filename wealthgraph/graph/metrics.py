@@ -85,3 +85,21 @@ def _clustering(g: ig.Graph, degree: np.ndarray) -> np.ndarray:
     pairs = degree * (degree - 1.0)
     twice_triangles = np.rint(ratio * pairs)
     return np.divide(twice_triangles, pairs, out=np.zeros(len(degree)), where=twice_triangles > 0)
+
+
+def influence_percentile(metrics: pl.DataFrame, customers: pl.Series) -> pl.Series:
+    """Per node, 1 - the percent rank of its PageRank among every customer (customers without
+    a tie rank lowest, nodes that are not customers get null): the figure
+    ``1 - percent_rank() over (order by pagerank nulls first)`` over all customers gives.
+
+    It is computed here, with the whole graph, so that a table built on a customer shard reads
+    the bank-wide figure rather than one ranked among the shard's customers.
+    """
+    n = customers.len()
+    known = metrics["node_id"].is_in(customers.implode())
+    ranked = metrics.select(
+        pl.when(known).then(pl.col("pagerank")).rank("min").alias("rank")
+    ).to_series()
+    untied = n - int(known.sum())  # customers with no tie share the lowest rank
+    percent = (untied + ranked - 1) / (n - 1) if n > 1 else ranked * 0.0
+    return (1 - percent).alias("influence_percentile")

@@ -1,0 +1,163 @@
+"""Customer shards: the per-customer tables built on one DuckDB file per shard.
+
+The warehouse of a run is the hub: it ingests every landed day (ids are checked against every
+customer, since a transfer may reach a customer of another shard) and builds what crosses
+customers: the social graph, the recommenders, the managers' and marketing marts. Each shard
+(``wealthgraph.shards.shard_of``) then gets, in its own file, the hub's core rows of its own
+customers, the reference tables whole and the graph rows that touch its customers, and builds
+the per-customer tables there with the production code: the my-wealth tables, the profile and
+the social map. Those tables' rows over all shards are the hub's rows, to the byte
+(tests/pipelines/test_shards.py), so a shard can run on its own machine.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.features import assets as feature_assets
+from pipelines.marts import assets as mart_assets
+from pipelines.marts import wealth as wealth_marts
+from pipelines.resources import Warehouse
+from wealthgraph.config import sql_params
+from wealthgraph.shards import shard_sql
+from wealthgraph.sql import build_days, build_months
+from wealthgraph.warehouse import connect, latest_day
+
+# core tables of one customer each, by the column naming them (friendships: either end)
+BY_CUSTOMER = {
+    "customers": ("customer_id",),
+    "events": ("user_id",),
+    "snapshots": ("customer_id",),
+    "transactions": ("customer_id",),
+    "group_members": ("customer_id",),
+    "friendships": ("customer_id", "friend_id"),
+}
+# the cross-customer tables a shard reads, from the hub: rows touching its customers (None:
+# the whole table)
+FROM_HUB = {
+    "graph.edges": ("src_id", "dst_id"),
+    "graph.node_metrics": ("node_id",),
+    "graph.memberships": ("customer_id",),
+    "graph.communities": None,
+}
+# built on each shard: kept per day, per month, then the rest in dependency order
+SHARD_DAYS = {"features.user_daily_activity": "activity_date"}
+SHARD_MONTHS = {"marts.wealth_history": "month"}
+SHARD_TABLES = (
+    "features.customers",
+    "features.holdings",
+    "features.finances",
+    "features.engagement",
+    "features.behaviour",
+    "features.topic_affinity",
+    "marts.wealth_summary",
+    "marts.wealth_advice",
+    "marts.user_profile",
+    "marts.social_map",
+)
+# the contract tables the shards make (each shard holds its customers' rows)
+SHARDED_CONTRACT = (
+    "marts.user_profile",
+    "marts.social_map",
+    "marts.wealth_summary",
+    "marts.wealth_history",
+    "marts.wealth_advice",
+)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One built shard: its file, its customers and how long it took."""
+
+    shard: int
+    database: Path
+    customers: int
+    seconds: float
+
+
+def shard_path(hub: Path, shard: int) -> Path:
+    """``<hub stem>.shards/shard-<k>.duckdb`` beside the hub's file."""
+    return hub.with_name(f"{hub.stem}.shards") / f"shard-{shard}.duckdb"
+
+
+def build_shards(hub: Path, shards: int) -> list[Shard]:
+    """Build every shard of a hub warehouse whose run has finished; returns them in order."""
+    if shards < 1:
+        raise ValueError(f"shards must be at least 1, not {shards}")
+    return [build_shard(hub, k, shards) for k in range(shards)]
+
+
+def build_shard(hub: Path, shard: int, shards: int) -> Shard:
+    """Shard ``shard`` of ``shards``: core and hub tables of its customers, then its tables."""
+    start = time.perf_counter()
+    target = shard_path(hub, shard)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    with connect(target) as con:
+        con.execute(f"attach '{hub}' as hub (read_only)")
+        try:
+            _copy_from_hub(con, shard, shards)
+        finally:
+            con.execute("detach hub")
+        first = con.execute("select min(partition_date) from core.events").fetchone()[0]
+        as_of = latest_day(con)
+        params = {**sql_params(), "as_of": as_of}
+        for table, day in SHARD_DAYS.items():
+            build_days(con, *table.split("."), day, first or as_of, as_of, params)
+        for table, month in SHARD_MONTHS.items():
+            build_months(con, *table.split("."), month, first or as_of, params)
+        (customers,) = con.execute("select count(*) from core.customers").fetchone()
+    _materialize(target)
+    return Shard(shard, target, customers, time.perf_counter() - start)
+
+
+def _copy_from_hub(con: duckdb.DuckDBPyConnection, shard: int, shards: int) -> None:
+    core = [
+        t
+        for (t,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'hub' "
+            "and schema_name = 'core' order by 1"
+        ).fetchall()
+    ]
+    for table in core:
+        where = _mine(BY_CUSTOMER.get(table), shard, shards)
+        con.execute(f"insert into core.{table} select * from hub.core.{table} {where}")
+    for table, columns in FROM_HUB.items():
+        con.execute(
+            f"create table {table} as select * from hub.{table} {_mine(columns, shard, shards)}"
+        )
+
+
+def _mine(columns: tuple[str, ...] | None, shard: int, shards: int) -> str:
+    """A WHERE clause keeping the rows where any of ``columns`` is one of the shard's."""
+    if not columns:
+        return ""
+    return "where " + " or ".join(f"{shard_sql(c, shards)} = {int(shard)}" for c in columns)
+
+
+def _materialize(database: Path) -> None:
+    keys = {dg.AssetKey(t.split(".")) for t in SHARD_TABLES}
+    assets = [
+        a
+        for a in dg.load_assets_from_modules([feature_assets, mart_assets, wealth_marts])
+        if a.partitions_def is None and a.keys & keys
+    ]
+    result = dg.materialize(
+        assets,
+        selection=dg.AssetSelection.assets(*keys),
+        resources={"warehouse": Warehouse(database=str(database))},
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=False,
+    )
+    if not result.success:
+        failed = [
+            f"{e.step_key}: {e.step_failure_data.error.message.strip()}"
+            for e in result.all_events
+            if e.is_step_failure
+        ]
+        raise RuntimeError(f"shard {database.name} failed: " + "; ".join(failed))
