@@ -151,13 +151,14 @@ def score_speed(db: Path, day: dt.date) -> dict:
 
 
 def report(users: int, seed: int, until: dt.date, res: dict | None, speed: dict) -> str:
+    flags = "" if res is not None else " --speed-only"
     lines = [
         f"# Payment risk at {users:,} customers (issue 19)",
         "",
         f"Date: {dt.date.today()}. Machine: {os.cpu_count()} cores. Command:",
         "",
         "```bash",
-        f".venv/bin/python benchmarks/risk.py --users {users} --seed {seed}",
+        f".venv/bin/python benchmarks/risk.py --users {users} --seed {seed}{flags}",
         "```",
         "",
     ]
