@@ -82,3 +82,13 @@ def con(sample_warehouse):
     connection = duckdb.connect(str(sample_warehouse.database), read_only=True)
     yield connection
     connection.close()
+
+
+@pytest.fixture
+def sample_copy(sample_warehouse, tmp_path):
+    """A writable copy of the sample warehouse, for a test that tampers with its tables."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample_warehouse.database, path)
+    connection = duckdb.connect(str(path))
+    yield connection
+    connection.close()

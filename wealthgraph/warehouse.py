@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -300,23 +301,15 @@ def write_slice(
     """Replace ``table``'s rows for ``as_of`` with ``frame`` (whole table when as_of is None),
     dropping the slices past their keep (:func:`prune_slices`)."""
     frame = frame if as_of is None else frame.with_columns(as_of=pl.lit(as_of))
-    con.register("incoming", frame)
-    con.execute("begin transaction")
-    try:
-        con.execute(f"create table if not exists {table} as select * from incoming with no data")
+
+    def clear() -> None:
         if as_of is None:
             con.execute(f"delete from {table}")
         else:
             con.execute(f"delete from {table} where as_of = ?", [as_of])
             prune_slices(con, table, as_of)
-        con.execute(f"insert into {table} by name select * from incoming")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister("incoming")
-    return frame.height
+
+    return _replace_rows(con, table, frame, clear)
 
 
 def write_days(
@@ -329,11 +322,23 @@ def write_days(
 ) -> int:
     """Replace the days ``first`` .. ``last`` of a table kept per day with ``frame``'s rows, in
     one transaction: the Python-built twin of :func:`wealthgraph.sql.build_days`."""
+
+    def clear() -> None:
+        con.execute(f"delete from {table} where {day_column} between ? and ?", [first, last])
+
+    return _replace_rows(con, table, frame, clear)
+
+
+def _replace_rows(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, clear: Callable[[], None]
+) -> int:
+    """In one transaction: create ``table`` from ``frame``'s shape if new, ``clear()`` the rows
+    ``frame`` replaces, insert ``frame``."""
     con.register("incoming", frame)
     con.execute("begin transaction")
     try:
         con.execute(f"create table if not exists {table} as select * from incoming with no data")
-        con.execute(f"delete from {table} where {day_column} between ? and ?", [first, last])
+        clear()
         con.execute(f"insert into {table} by name select * from incoming")
         con.execute("commit")
     except Exception:

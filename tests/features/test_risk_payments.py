@@ -4,9 +4,7 @@ planted look-ahead fails marts.risk_signals' no_future_data check."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
-import duckdb
 import pytest
 
 from pipelines.marts import risk as risk_assets
@@ -34,15 +32,6 @@ LEAKS = {
 }
 
 
-@pytest.fixture
-def warehouse_copy(sample_warehouse, tmp_path):
-    path = tmp_path / "copy.duckdb"
-    shutil.copyfile(sample_warehouse.database, path)
-    con = duckdb.connect(str(path))
-    yield con
-    con.close()
-
-
 def last_day(con) -> dt.date:
     return con.execute("select max(partition_date) from features.risk_payments").fetchone()[0]
 
@@ -53,30 +42,30 @@ def rebuild(con, sql: str, day: dt.date) -> None:
     con.execute(f"insert into features.risk_payments by name {sql}", used)
 
 
-def test_the_features_of_a_payment_ignore_everything_after_it(warehouse_copy):
-    day = last_day(warehouse_copy)
+def test_the_features_of_a_payment_ignore_everything_after_it(sample_copy):
+    day = last_day(sample_copy)
     for hour in (9, 12, 18):
         cut = dt.datetime.combine(day, dt.time(hour))
-        compared, changed = point_in_time.future_reads(warehouse_copy, day, cut)
+        compared, changed = point_in_time.future_reads(sample_copy, day, cut)
         assert compared > 0
         assert changed == 0
 
 
 @pytest.mark.parametrize("leak", sorted(LEAKS))
-def test_a_planted_look_ahead_fails_the_blocking_check(warehouse_copy, monkeypatch, leak):
+def test_a_planted_look_ahead_fails_the_blocking_check(sample_copy, monkeypatch, leak):
     sql = HONEST
     for honest, leaky in LEAKS[leak]:
         assert honest in sql
         sql = sql.replace(honest, leaky)
-    day = last_day(warehouse_copy)
-    rebuild(warehouse_copy, sql, day)
+    day = last_day(sample_copy)
+    rebuild(sample_copy, sql, day)
     monkeypatch.setattr(point_in_time, "load_sql", lambda schema, table: sql)
-    results = {r.check_name: r for r in risk_assets._checks(warehouse_copy, day, day)}
+    results = {r.check_name: r for r in risk_assets._checks(sample_copy, day, day)}
     assert not results["no_future_data"].passed
     # the honest file, rebuilt, passes again
-    rebuild(warehouse_copy, HONEST, day)
+    rebuild(sample_copy, HONEST, day)
     monkeypatch.setattr(point_in_time, "load_sql", lambda schema, table: HONEST)
-    results = {r.check_name: r for r in risk_assets._checks(warehouse_copy, day, day)}
+    results = {r.check_name: r for r in risk_assets._checks(sample_copy, day, day)}
     assert results["no_future_data"].passed
 
 

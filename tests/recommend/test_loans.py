@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-
-import duckdb
-import pytest
-
 from wealthgraph.config import RECOMMEND, sql_params
 from wealthgraph.sql import query
-
-
-@pytest.fixture
-def copy(sample_warehouse, tmp_path):
-    path = tmp_path / "copy.duckdb"
-    shutil.copyfile(sample_warehouse.database, path)
-    con = duckdb.connect(str(path))
-    yield con
-    con.close()
 
 
 def loans(con) -> set[str]:
@@ -39,23 +25,23 @@ def below_the_bar(con) -> set[str]:
     return {c for (c,) in rows}
 
 
-def test_a_good_network_never_lifts_a_grade(copy):
+def test_a_good_network_never_lifts_a_grade(sample_copy):
     # tamper: tell every customer their network is worth three grades *up*
-    copy.execute("update graph.social_credit set grade_steps_down = -3")
-    offered = loans(copy)
+    sample_copy.execute("update graph.social_credit set grade_steps_down = -3")
+    offered = loans(sample_copy)
     assert offered
-    assert not offered & below_the_bar(copy)
+    assert not offered & below_the_bar(sample_copy)
 
 
-def test_a_bad_network_costs_a_loan(copy):
-    copy.execute("update graph.social_credit set grade_steps_down = 0, reasons = []")
-    landed = loans(copy)
-    copy.execute("update graph.social_credit set grade_steps_down = 3, reasons = ['test']")
-    lowered = loans(copy)
+def test_a_bad_network_costs_a_loan(sample_copy):
+    sample_copy.execute("update graph.social_credit set grade_steps_down = 0, reasons = []")
+    landed = loans(sample_copy)
+    sample_copy.execute("update graph.social_credit set grade_steps_down = 3, reasons = ['test']")
+    lowered = loans(sample_copy)
     # three grades down leaves only AAA customers at the BBB bar
     aaa = {
         c
-        for (c,) in copy.execute(
+        for (c,) in sample_copy.execute(
             "select customer_id from core.customers where credit_grade = 'AAA'"
         ).fetchall()
     }
