@@ -6,8 +6,10 @@ customers: the social graph, the recommenders, the managers' and marketing marts
 (``wealthgraph.shards.shard_of``) then gets, in its own file, the hub's core rows of its own
 customers, the reference tables whole and the graph rows that touch its customers, and builds
 the per-customer tables there with the production code: the my-wealth tables, the profile and
-the social map. Those tables' rows over all shards are the hub's rows, to the byte
-(tests/pipelines/test_shards.py), so a shard can run on its own machine.
+the social map, and publishes them (``<hub>.shards/shard-<k>.published``, which
+``wealthgraph.shards.shard_views`` reads as one table per name). Those tables' rows over all
+shards are the hub's rows, to the byte (tests/pipelines/test_shards.py), so a shard can run on
+its own machine.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from pipelines.marts import assets as mart_assets
 from pipelines.marts import wealth as wealth_marts
 from pipelines.resources import Warehouse
 from wealthgraph.config import sql_params
-from wealthgraph.shards import shard_sql
+from wealthgraph.publish import PUBLISHED, publish
+from wealthgraph.shards import SHARDED_TABLES, shard_sql
 from wealthgraph.sql import build_days, build_months
 from wealthgraph.warehouse import connect, latest_day
 
@@ -60,14 +63,6 @@ SHARD_TABLES = (
     "marts.user_profile",
     "marts.social_map",
 )
-# the contract tables the shards make (each shard holds its customers' rows)
-SHARDED_CONTRACT = (
-    "marts.user_profile",
-    "marts.social_map",
-    "marts.wealth_summary",
-    "marts.wealth_history",
-    "marts.wealth_advice",
-)
 
 
 @dataclass(frozen=True)
@@ -83,6 +78,11 @@ class Shard:
 def shard_path(hub: Path, shard: int) -> Path:
     """``<hub stem>.shards/shard-<k>.duckdb`` beside the hub's file."""
     return hub.with_name(f"{hub.stem}.shards") / f"shard-{shard}.duckdb"
+
+
+def published_root(hub: Path, shard: int) -> Path:
+    """``<hub stem>.shards/shard-<k>.published``: the shard's published versions."""
+    return shard_path(hub, shard).with_suffix(".published")
 
 
 def build_shards(hub: Path, shards: int) -> list[Shard]:
@@ -113,6 +113,8 @@ def build_shard(hub: Path, shard: int, shards: int) -> Shard:
             build_months(con, *table.split("."), month, first or as_of, params)
         (customers,) = con.execute("select count(*) from core.customers").fetchone()
     _materialize(target)
+    with connect(target) as con:
+        publish(con, published_root(hub, shard), tables={t: PUBLISHED[t] for t in SHARDED_TABLES})
     return Shard(shard, target, customers, time.perf_counter() - start)
 
 

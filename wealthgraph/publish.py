@@ -135,12 +135,15 @@ def publish(
     root: Path,
     keep: int | None = None,
     since: dt.date | None = None,
+    tables: dict[str, tuple[str, ...]] | None = None,
 ) -> Published:
     """Copy the contract tables from the warehouse ``con`` into a new version under ``root`` and
     make it current, keeping the newest ``keep`` versions (default: ``keep_versions()``).
 
     ``since``: the date of the run that built the tables; slices older than it are unchanged
     since the current version and are linked from it (None: write every slice).
+    ``tables``: table -> withheld columns to publish (default: PUBLISHED; a customer shard
+    publishes the per-customer tables it holds).
     Raises before switching if a table is missing or carries personal data."""
     keep = keep_versions() if keep is None else keep
     if keep < 1:
@@ -153,7 +156,7 @@ def publish(
     staging = root / f".{version}.partial"
     (staging / "parquet").mkdir(parents=True)
     try:
-        tables, slices = _write_version(con, staging, previous, since)
+        tables, slices = _write_version(con, staging, previous, since, tables or PUBLISHED)
         as_of = con.execute("select max(as_of)::varchar from marts.user_profile").fetchone()[0]
         manifest = {
             "version": version,
@@ -178,11 +181,12 @@ def _write_version(
     staging: Path,
     previous: Published | None,
     since: dt.date | None,
+    wanted: dict[str, tuple[str, ...]],
 ) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     con.execute(f"attach {_quote(str(staging / DATABASE_NAME))} as pub")
     try:
         tables, slices = {}, {}
-        for table, withheld in PUBLISHED.items():
+        for table, withheld in wanted.items():
             columns = [c for c in table_columns(con, table) if c not in withheld]
             if not columns and table in OPTIONAL:
                 continue

@@ -45,6 +45,32 @@ def shard_spark(column: str, shards: int) -> str:
     return f"(cast(conv(substr(md5({column}), 1, 8), 16, 10) as bigint) % {int(shards)})"
 
 
+# the contract tables built on the shards, each shard holding its customers' rows
+SHARDED_TABLES = (
+    "marts.user_profile",
+    "marts.social_map",
+    "marts.wealth_summary",
+    "marts.wealth_history",
+    "marts.wealth_advice",
+)
+
+
+def shard_views(con: duckdb.DuckDBPyConnection, shards_dir: Path) -> list[str]:
+    """Views named like the sharded tables over every shard's published Parquet, so an analyst
+    queries all shards as one table: the latest version of each (``current``), every slice of
+    a table kept by run date. Returns the views made."""
+    made = []
+    for table in SHARDED_TABLES:
+        published = shards_dir / "shard-*.published" / "current" / "parquet"
+        sliced = any(shards_dir.glob(f"shard-*.published/current/parquet/{table}/"))
+        files = published / table / "*.parquet" if sliced else published / f"{table}.parquet"
+        schema = table.split(".")[0]
+        con.execute(f"create schema if not exists {schema}")
+        con.execute(f"create or replace view {table} as select * from read_parquet('{files}')")
+        made.append(table)
+    return made
+
+
 # the column that names the customer a daily landing row belongs to
 CUSTOMER_FIELD = {"events": "user_id", "snapshots": "customer_id", "transactions": "customer_id"}
 

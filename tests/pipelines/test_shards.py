@@ -6,10 +6,13 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from pipelines.shards import SHARD_DAYS, SHARD_MONTHS, SHARD_TABLES, build_shards, shard_path
-from wealthgraph.shards import shard_of
+from wealthgraph import catalog
+from wealthgraph.shards import SHARDED_TABLES, shard_of, shard_views
 from wealthgraph.warehouse import content_hash
 
 TABLES = (*SHARD_DAYS, *SHARD_MONTHS, *SHARD_TABLES)
@@ -45,3 +48,24 @@ def test_each_shard_holds_only_its_own_customers(sharded):
         with duckdb.connect(str(shard.database), read_only=True) as con:
             ids = con.execute("select customer_id from marts.wealth_summary").fetchall()
         assert {shard_of(i, 4) for (i,) in ids} == {shard.shard}
+
+
+def _latest(con, table: str) -> pl.DataFrame:
+    """The table's rows the published copy serves (the latest slice of a table kept by run
+    date), in a fixed order."""
+    columns = [d[0] for d in con.execute(f"select * from {table} limit 0").description]
+    where = f"where as_of = (select max(as_of) from {table})" if "as_of" in columns else ""
+    key = ", ".join(catalog.table(table).grain)
+    return con.execute(f"select * from {table} {where} order by {key}").pl()
+
+
+def test_analysts_read_every_shards_published_copy_as_one_table(sharded):
+    hub, _ = sharded
+    with duckdb.connect(str(hub), read_only=True) as con:
+        expected = {t: _latest(con, t) for t in SHARDED_TABLES}
+    with duckdb.connect() as con:
+        assert shard_views(con, hub.with_name(f"{hub.stem}.shards")) == list(SHARDED_TABLES)
+        for table in SHARDED_TABLES:
+            got = _latest(con, table)
+            assert got.height == expected[table].height > 0
+            assert_frame_equal(got, expected[table].select(got.columns), check_dtypes=False)
