@@ -72,6 +72,8 @@ PUBLISHED: dict[str, tuple[str, ...]] = {
             "recommendation_outcomes",
             "content_touches",
             "content_conversions",
+            # what each scored payment's rules and model saw, for the investigator
+            "risk_payments",
         )
     },
     "quality.recommendation_eval": (),
