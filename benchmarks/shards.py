@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,11 +34,15 @@ def one_shard(hub: Path, shard: int, shards: int) -> tuple[float, float, float, 
         "import sys; from pathlib import Path; from pipelines.shards import build_shard; "
         f"s = build_shard(Path({str(hub)!r}), {shard}, {shards}); print(s.customers)"
     )
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out = proc.stdout.read() if proc.stdout else ""
+    # the child's output goes to a file: a pipe nobody reads until the end fills up and
+    # blocks the child (DuckDB's progress bar alone writes more than a pipe holds)
+    with tempfile.TemporaryFile("w+") as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        log.seek(0)
+        out = log.read()
     if status != 0:
         raise SystemExit(f"shard {shard} of {shards} failed (exit status {status})")
     cpu = usage.ru_utime + usage.ru_stime
