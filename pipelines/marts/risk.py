@@ -77,13 +77,14 @@ def _checks(con, first: dt.date, last: dt.date) -> list[dg.AssetCheckResult]:
     ]
 
 
-def build_signals(con, first: dt.date, last: dt.date) -> pl.DataFrame:
-    """Score the payments of ``first`` .. ``last`` into marts.risk_signals; the scored rows."""
+def build_signals(con, first: dt.date, last: dt.date, booster=None) -> pl.DataFrame:
+    """Score the payments of ``first`` .. ``last`` into marts.risk_signals (with ``booster``,
+    else the shipped model); the scored rows."""
     payments = con.execute(
         "select * from features.risk_payments where partition_date between ? and ?",
         [first, last],
     ).pl()
-    scored = score_payments(payments, model.load(), model.version())
+    scored = score_payments(payments, booster or model.load(), model.version())
     write_days(con, "marts.risk_signals", scored, "partition_date", first, last)
     return scored
 
@@ -107,9 +108,9 @@ DAY_BUILDERS["marts.risk_signals"] = (
 def risk_signals(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     keys = context.partition_key_range
     first, last = (dt.date.fromisoformat(k) for k in (keys.start, keys.end))
-    model.load()  # a missing or stale model fails here, before any work
+    booster = model.load()  # a missing or stale model fails here, before any work
     with warehouse.get_connection() as con:
-        scored = build_signals(con, first, last)
+        scored = build_signals(con, first, last, booster)
         rows = scored.height
         results = _checks(con, first, last)
         table = table_metadata(con, "marts.risk_signals")
