@@ -4,11 +4,14 @@
         --hub /tmp/wealthgraph-bench/risk-1000000/wealthgraph.duckdb
 
 Takes a warehouse whose main job has run (the hub; benchmarks/risk.py or benchmarks/pipeline.py
-leave one) and builds its shards (pipelines/shards.py) twice, each shard in a fresh process
-measured from outside with ``os.wait4`` (wall time, CPU time, peak RSS): once as a single
-shard holding every customer (the baseline: the same code and tables on one machine), then as
-``--shards`` shards. A shard is what one machine would do, so the sharded build's wall time on
-S machines is its slowest shard. Results go to ``benchmarks/results/shards-<customers>.md``.
+leave one). First the cross-shard steps run again on the hub, in a fresh process: the graph
+tables and the recommenders' reference tables every shard is handed (``CROSS_SHARD``; the
+product ALS refitted from scratch, as on the weekly night). Then the shards are built
+(pipelines/shards.py) twice, each shard in a fresh process: once as a single shard holding
+every customer (the baseline: the same code and tables on one machine), then as ``--shards``
+shards. Every process is measured from outside with ``os.wait4`` (wall time, CPU time, peak
+RSS). A shard is what one machine would do, so the sharded build's wall time on S machines is
+its slowest shard. Results go to ``benchmarks/results/shards-<customers>.md``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,77 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
+# what crosses shards, computed once at the hub and handed to every shard (pipelines/shards.py
+# FROM_HUB); the per-day edge aggregation (graph.edge_days) runs with each day's ingest
+CROSS_SHARD = (
+    "graph.memberships",
+    "graph.edges",
+    "graph.ties",
+    "graph.node_metrics",
+    "graph.communities",
+    "graph.people_you_may_know",
+    "graph.social_credit",
+    "recommend.products",
+    "recommend.product_factors",
+    "recommend.product_cooccurrence",
+    "recommend.segment_popularity",
+    "recommend.loan_uptake",
+    "recommend.topics",
+    "recommend.activities",
+)
+
+
+def cross_shard_child(hub: Path) -> None:
+    """Rebuild ``CROSS_SHARD`` on the hub (the product ALS from scratch); print step times."""
+    import dagster as dg
+
+    from pipelines.graph import assets as graph_assets
+    from pipelines.recommend import assets as recommend_assets
+    from pipelines.resources import Warehouse
+
+    with duckdb.connect(str(hub)) as con:
+        con.execute("drop table if exists recommend.product_factors")
+    keys = {dg.AssetKey(t.split(".")) for t in CROSS_SHARD}
+    assets = [
+        a
+        for a in dg.load_assets_from_modules([graph_assets, recommend_assets])
+        if a.partitions_def is None and a.keys & keys
+    ]
+    result = dg.materialize(
+        assets,
+        selection=dg.AssetSelection.assets(*keys),
+        resources={"warehouse": Warehouse(database=str(hub))},
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=False,
+    )
+    if not result.success:
+        raise SystemExit("the cross-shard steps failed")
+    for event in result.get_step_success_events():
+        seconds = event.event_specific_data.duration_ms / 1000
+        print(f"step {event.step_key} {seconds:.1f}")
+
+
+def cross_shard(hub: Path) -> tuple[float, float, float, list[tuple[str, float]]]:
+    """(wall s, CPU s, peak RSS GB, step times) of the cross-shard steps in a fresh process."""
+    with tempfile.TemporaryFile("w+") as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--cross-shard-child", "--hub", str(hub)],
+            stdout=log,
+            text=True,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        log.seek(0)
+        out = log.read()
+    if status != 0:
+        raise SystemExit(f"the cross-shard steps failed (exit status {status})")
+    steps = [
+        (line.split()[1], float(line.split()[2]))
+        for line in out.splitlines()
+        if line.startswith("step ")
+    ]
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024**2, steps
 
 
 def one_shard(hub: Path, shard: int, shards: int) -> tuple[float, float, float, int]:
@@ -53,10 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hub", type=Path, required=True, help="a warehouse the main job built")
     parser.add_argument("--shards", type=int, default=4)
+    parser.add_argument("--cross-shard-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.hub.exists():
         print(f"error: no warehouse at {args.hub}", file=sys.stderr)
         return 2
+    if args.cross_shard_child:
+        cross_shard_child(args.hub)
+        return 0
+    hub_wall, hub_cpu, hub_rss, steps = cross_shard(args.hub)
+    print(f"cross-shard steps at the hub: {hub_wall:.1f} s, {hub_rss:.2f} GB")
     with duckdb.connect(str(args.hub), read_only=True) as con:
         (customers,) = con.execute("select count(*) from core.customers").fetchone()
     rows = []
@@ -80,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "| build | shard | customers | wall s | CPU s | peak RSS GB |",
         "|---|---|---|---|---|---|",
+        f"| cross-shard steps (hub) | - | {customers:,} | {hub_wall:.1f} | {hub_cpu:.1f} "
+        f"| {hub_rss:.2f} |",
         *(
             f"| {s} shard(s) | {k} | {n:,} | {w:.1f} | {c:.1f} | {r:.2f} |"
             for s, k, n, w, c, r in rows
@@ -90,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         f"on {args.shards} machines the slowest, {slowest:.1f} s "
         f"({slowest / single[3]:.2f} of one), each at most "
         f"{max(r[5] for r in sharded):.2f} GB.",
+        "",
+        "Cross-shard steps at the hub, the steps' own times:",
+        "",
+        "| step | s |",
+        "|---|---|",
+        *(f"| {step} | {seconds:.1f} |" for step, seconds in sorted(steps, key=lambda s: -s[1])),
         "",
     ]
     text = "\n".join(lines)

@@ -16,10 +16,12 @@ from wealthgraph.ingest.files import TIMEZONE, default_as_of, survey_daily
 # the derived layers again, so it runs weekly instead of with every day's data
 EVALUATION = dg.AssetSelection.assets(dg.AssetKey(["quality", "recommendation_eval"]))
 PUBLISH = dg.AssetSelection.assets(dg.AssetKey(["serving", "published"]))
+# the customer shards (pipelines/shard_assets.py) run after the hub's run, in shards_job
+SHARDS = dg.AssetSelection.groups("shards")
 
 main_job = dg.define_asset_job(
     "main_job",
-    selection=dg.AssetSelection.all() - EVALUATION,
+    selection=dg.AssetSelection.all() - EVALUATION - SHARDS,
     description="Ingest, check and build every table for the selected days, then publish.",
 )
 evaluation_job = dg.define_asset_job(

@@ -200,15 +200,16 @@ def run(
 
 
 def _build_shards(database: Path, shards: int) -> None:
-    from pipelines.shards import SHARD_TABLES, build_shard
+    from pipelines.shards import BUILT, LAYOUT, build_shard
 
-    print(f"shards: {shards}, each building {len(SHARD_TABLES) + 2} per-customer tables")
+    print(f"shards: {shards}, each building {len(BUILT)} per-customer tables")
     for k in range(shards):
         built = build_shard(database, k, shards)
         print(
             f"  shard {k}: {built.customers:>10,} customers in {built.seconds:6.1f} s  "
             f"{built.database}"
         )
+    print(f"  serve them by customer: wealthgraph serve --sharded ({LAYOUT} names S)")
 
 
 def _check_day(root: Path, day: dt.date, as_of: dt.date | None) -> None:
@@ -346,6 +347,14 @@ def serve(
         str, typer.Option(metavar="HOST", help="Interface to listen on (this machine only).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT", help="Port.")] = 8000,
+    sharded: Annotated[
+        bool,
+        typer.Option(
+            "--sharded",
+            help="Serve each customer from their shard's published copy "
+            "(<db>.shards/, built by wealthgraph run --shards S).",
+        ),
+    ] = False,
 ) -> int:
     """The app's HTTP API over the published copy (keys: WEALTHGRAPH_API_KEYS)."""
     import secrets
@@ -360,9 +369,15 @@ def serve(
         key = secrets.token_urlsafe(32)
         keys = {key}
         print(f"{KEYS_ENV} is not set; the API key of this process is:\n\n    {key}\n", flush=True)
-    root = _settings().published
+    from pipelines.shards import shard_path
+
+    settings = _settings()
+    root = settings.published
+    shards = shard_path(settings.database, 0).parent if sharded else None
     print(f"serving {root} on http://{host}:{port} (docs: /docs)", flush=True)
-    uvicorn.run(create_app(root, keys), host=host, port=port)
+    if shards is not None:
+        print(f"customers served by shard from {shards}", flush=True)
+    uvicorn.run(create_app(root, keys, shards), host=host, port=port)
     return 0
 
 

@@ -29,6 +29,7 @@ from pipelines.quality.assets import ingest_audit, landing_files, quarantine, re
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import build_resources
 from pipelines.serving.assets import published
+from pipelines.shard_assets import build_shard_asset, shard_count, shards_job
 from wealthgraph.settings import Settings
 
 
@@ -47,6 +48,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 ingest_audit,
                 recommendation_eval,
                 published,
+                # the customer shards, day x shard: a run each, after the hub's run of the day
+                build_shard_asset(shard_count()),
                 *dg.load_assets_from_modules(
                     [
                         feature_assets,
@@ -64,7 +67,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 ),
             ],
         ),
-        jobs=[main_job, evaluation_job],
+        jobs=[main_job, evaluation_job, shards_job],
         schedules=[daily_schedule, weekly_evaluation],
         sensors=[landing_files_sensor],
         resources=build_resources(settings),

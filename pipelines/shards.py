@@ -2,18 +2,25 @@
 
 The warehouse of a run is the hub: it ingests every landed day (ids are checked against every
 customer, since a transfer may reach a customer of another shard) and builds what crosses
-customers: the social graph, the recommenders, the managers' and marketing marts. Each shard
+customers: the social graph, the product recommender's item factors, co-holding and segment
+popularity, loan uptake per credit grade, the managers' and marketing marts. Each shard
 (``wealthgraph.shards.shard_of``) then gets, in its own file, the hub's core rows of its own
 customers, the reference tables whole and the graph rows that touch its customers, and builds
-the per-customer tables there with the production code: the my-wealth tables, the profile and
-the social map, and publishes them (``<hub>.shards/shard-<k>.published``, which
-``wealthgraph.shards.shard_views`` reads as one table per name). Those tables' rows over all
-shards are the hub's rows, to the byte (tests/pipelines/test_shards.py), so a shard can run on
-its own machine.
+the per-customer tables there with the production code: the my-wealth tables, the profile, the
+social map and the recommendations (each customer's product factors solved on the shard against
+the hub's item factors), and publishes them (``<hub>.shards/shard-<k>.published``, which
+``wealthgraph.shards.shard_views`` reads as one table per name, and the API serves by shard).
+Those tables' rows over all shards are the hub's rows (tests/pipelines/test_shards.py), so a
+shard can run on its own machine.
+
+Topic and activity recommendations are copied from the hub, not built on the shard: their SQL
+ranks a topic by what the customer's friends and community read, rows of other shards' customers.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +31,14 @@ import duckdb
 from pipelines.features import assets as feature_assets
 from pipelines.marts import assets as mart_assets
 from pipelines.marts import wealth as wealth_marts
+from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import Warehouse
 from wealthgraph.config import sql_params
 from wealthgraph.publish import PUBLISHED, publish
+from wealthgraph.recommend import products as product_recommender
 from wealthgraph.shards import SHARDED_TABLES, shard_sql
 from wealthgraph.sql import build_days, build_months
-from wealthgraph.warehouse import connect, latest_day
+from wealthgraph.warehouse import connect, latest_day, write_slice
 
 # core tables of one customer each, by the column naming them (friendships: either end)
 BY_CUSTOMER = {
@@ -47,6 +56,16 @@ FROM_HUB = {
     "graph.node_metrics": ("node_id",),
     "graph.memberships": ("customer_id",),
     "graph.communities": None,
+    "graph.people_you_may_know": ("customer_id",),
+    "graph.social_credit": ("customer_id",),
+    # what the product recommender's fit over every customer learned (pipelines/recommend)
+    "recommend.product_factors": None,
+    "recommend.product_cooccurrence": None,
+    "recommend.segment_popularity": None,
+    "recommend.loan_uptake": None,
+    # ranked by friends' and circles' reading, rows of every shard: built at the hub
+    "recommend.topics": ("customer_id",),
+    "recommend.activities": ("customer_id",),
 }
 # built on each shard: kept per day, per month, then the rest in dependency order
 SHARD_DAYS = {"features.user_daily_activity": "activity_date"}
@@ -58,11 +77,18 @@ SHARD_TABLES = (
     "features.engagement",
     "features.behaviour",
     "features.topic_affinity",
+    "features.product_interactions",
     "marts.wealth_summary",
     "marts.wealth_advice",
     "marts.user_profile",
     "marts.social_map",
 )
+# built after the shard's products (``_recommend``): they read recommend.products
+AFTER_PRODUCTS = ("recommend.loans", "marts.recommendations")
+# every table a shard builds, in order
+BUILT = (*SHARD_DAYS, *SHARD_MONTHS, *SHARD_TABLES, "recommend.products", *AFTER_PRODUCTS)
+# the layout file the API routes by (wealthgraph.api.store.ShardedStore)
+LAYOUT = "shards.json"
 
 
 @dataclass(frozen=True)
@@ -92,6 +118,18 @@ def build_shards(hub: Path, shards: int) -> list[Shard]:
     return [build_shard(hub, k, shards) for k in range(shards)]
 
 
+def write_layout(hub: Path, shards: int) -> Path:
+    """``<hub stem>.shards/shards.json``, ``{"shards": S}``: how many shards the API routes
+    customers to. Replaced whole (a reader sees the old file or the new one)."""
+    folder = shard_path(hub, 0).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    layout = folder / LAYOUT
+    staging = layout.with_name(f".{LAYOUT}.{os.getpid()}")
+    staging.write_text(json.dumps({"shards": shards}) + "\n", encoding="utf-8")
+    os.replace(staging, layout)
+    return layout
+
+
 def build_shard(hub: Path, shard: int, shards: int) -> Shard:
     """Shard ``shard`` of ``shards``: core and hub tables of its customers, then its tables."""
     start = time.perf_counter()
@@ -112,10 +150,53 @@ def build_shard(hub: Path, shard: int, shards: int) -> Shard:
         for table, month in SHARD_MONTHS.items():
             build_months(con, *table.split("."), month, first or as_of, params)
         (customers,) = con.execute("select count(*) from core.customers").fetchone()
-    _materialize(target)
+    _materialize(target, SHARD_TABLES)
+    with connect(target) as con:
+        _recommend(con, hub, as_of)
+    _materialize(target, AFTER_PRODUCTS)
     with connect(target) as con:
         publish(con, published_root(hub, shard), tables={t: PUBLISHED[t] for t in SHARDED_TABLES})
+    write_layout(hub, shards)
     return Shard(shard, target, customers, time.perf_counter() - start)
+
+
+def _recommend(con: duckdb.DuckDBPyConnection, hub: Path, as_of) -> None:
+    """recommend.products for the shard's customers: their factors solved against the hub's
+    item factors, scored with the hub's co-holding and popularity; what their friends on other
+    shards hold (the hub's features.product_interactions) counts while it runs."""
+    con.execute(f"attach '{hub}' as hub (read_only)")
+    try:
+        # tie partners on other shards, and their evidence, for "friends hold it"
+        con.execute(
+            """
+            create temp table neighbours as
+            select customer_id from (
+                select src_id as customer_id from graph.edges where edge_kind = 'customer'
+                union select dst_id from graph.edges where edge_kind = 'customer'
+            )
+            except select customer_id from features.product_interactions where as_of = $as_of
+            """,
+            {"as_of": as_of},
+        )
+        con.execute(
+            "insert into features.product_interactions select * from "
+            "hub.features.product_interactions where as_of = $as_of "
+            "and customer_id in (select customer_id from neighbours)",
+            {"as_of": as_of},
+        )
+    finally:
+        con.execute("detach hub")
+    inputs = product_recommender.load_inputs(con, as_of)
+    factors, population = product_recommender.load_population(con, inputs)
+    fitted = product_recommender.fit(inputs, item_factors=factors, population=population)
+    frame = product_recommender.recommend(fitted)
+    # the shard's table holds its own customers' rows only, as the hub's does theirs
+    con.execute(
+        "delete from features.product_interactions where as_of = $as_of "
+        "and customer_id in (select customer_id from neighbours)",
+        {"as_of": as_of},
+    )
+    write_slice(con, "recommend.products", frame.with_columns(as_of=as_of), None)
 
 
 def _copy_from_hub(con: duckdb.DuckDBPyConnection, shard: int, shards: int) -> None:
@@ -142,11 +223,13 @@ def _mine(columns: tuple[str, ...] | None, shard: int, shards: int) -> str:
     return "where " + " or ".join(f"{shard_sql(c, shards)} = {int(shard)}" for c in columns)
 
 
-def _materialize(database: Path) -> None:
-    keys = {dg.AssetKey(t.split(".")) for t in SHARD_TABLES}
+def _materialize(database: Path, tables: tuple[str, ...]) -> None:
+    keys = {dg.AssetKey(t.split(".")) for t in tables}
     assets = [
         a
-        for a in dg.load_assets_from_modules([feature_assets, mart_assets, wealth_marts])
+        for a in dg.load_assets_from_modules(
+            [feature_assets, mart_assets, wealth_marts, recommend_assets]
+        )
         if a.partitions_def is None and a.keys & keys
     ]
     result = dg.materialize(

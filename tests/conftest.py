@@ -77,6 +77,17 @@ def sample_warehouse(tmp_path_factory) -> Settings:
     return settings
 
 
+@pytest.fixture(scope="session")
+def sample_shards(sample_warehouse, tmp_path_factory):
+    """A copy of the sample warehouse as the hub, cut into 4 customer shards beside it
+    (pipelines.shards.build_shards): (hub path, the shards built)."""
+    from pipelines.shards import build_shards
+
+    hub = tmp_path_factory.mktemp("hub") / "hub.duckdb"
+    shutil.copyfile(sample_warehouse.database, hub)
+    return hub, build_shards(hub, 4)
+
+
 @pytest.fixture
 def con(sample_warehouse):
     connection = duckdb.connect(str(sample_warehouse.database), read_only=True)

@@ -48,6 +48,7 @@ def shard_spark(column: str, shards: int) -> str:
 # the contract tables built on the shards, each shard holding its customers' rows
 SHARDED_TABLES = (
     "marts.user_profile",
+    "marts.recommendations",
     "marts.social_map",
     "marts.wealth_summary",
     "marts.wealth_history",

@@ -29,13 +29,25 @@ def _stored_factors(con) -> pl.DataFrame | None:
 @dg.multi_asset(
     name="products",
     description="Recommend suitable wealth products per customer (recommend.products), with "
-    "the ALS item factors it fitted or kept (recommend.product_factors).",
+    "the ALS item factors it fitted or kept (recommend.product_factors) and the co-holding and "
+    "segment popularity it learned (recommend.product_cooccurrence, .segment_popularity).",
     specs=[
         dg.AssetSpec(
             ["recommend", "products"], group_name="recommend", deps=table_keys(*PRODUCT_READS)
         ),
         dg.AssetSpec(
             ["recommend", "product_factors"],
+            group_name="recommend",
+            deps=table_keys(*PRODUCT_READS),
+        ),
+        # what the fit learned from every customer, for the customer shards (pipelines/shards.py)
+        dg.AssetSpec(
+            ["recommend", "product_cooccurrence"],
+            group_name="recommend",
+            deps=table_keys(*PRODUCT_READS),
+        ),
+        dg.AssetSpec(
+            ["recommend", "segment_popularity"],
             group_name="recommend",
             deps=table_keys(*PRODUCT_READS),
         ),
@@ -54,6 +66,14 @@ def products(context: dg.AssetExecutionContext, warehouse: Warehouse):
         if kept is None:
             factors = product_recommender.item_factors(fitted, as_of)
             write_slice(con, "recommend.product_factors", factors, None)
+        population = {}
+        for name, frame_ in zip(
+            ("product_cooccurrence", "segment_popularity"),
+            product_recommender.population_tables(fitted),
+            strict=True,
+        ):
+            written = write_slice(con, f"recommend.{name}", frame_, None)
+            population[name] = table_metadata(con, f"recommend.{name}", written)
         stored = table_metadata(con, "recommend.product_factors")
         fitted_on = con.execute("select max(fitted_on) from recommend.product_factors")
         fitted_on = str(fitted_on.fetchone()[0])
@@ -71,8 +91,14 @@ def products(context: dg.AssetExecutionContext, warehouse: Warehouse):
         asset_key=dg.AssetKey(["recommend", "product_factors"]),
         metadata={**stored, "fitted_on": fitted_on, "als": why},
     )
+    for name, metadata in population.items():
+        yield dg.MaterializeResult(asset_key=dg.AssetKey(["recommend", name]), metadata=metadata)
 
 
+loan_uptake = sql_asset(
+    "recommend",
+    "loan_uptake",
+)
 loans = sql_asset(
     "recommend",
     "loans",

@@ -43,20 +43,6 @@ loans as (
         and coalesce(on_sale_to, $as_of::date) >= $as_of::date
 ),
 
-uptake as (
-    -- share of each grade's customers who have each loan: what people like them borrow
-    select c.credit_grade, h.product_id, count(distinct h.customer_id) / any_value(n.customers)
-        as uptake
-    from features.holdings h
-    join features.customers c on c.customer_id = h.customer_id and c.as_of = h.as_of
-    join (
-        select credit_grade, count(*) as customers
-        from features.customers where as_of = $as_of::date group by all
-    ) n using (credit_grade)
-    where h.as_of = $as_of::date and h.product_class = 'loan'
-    group by all
-),
-
 scored as (
     select
         c.customer_id,
@@ -73,7 +59,10 @@ scored as (
             + 0.5 * least(coalesce(i.views, 0), 3) / 3 + coalesce(u.uptake, 0) as score
     from customers c
     cross join loans l
-    left join uptake u on u.credit_grade = c.credit_grade and u.product_id = l.product_id
+    -- the grade's uptake counts every customer (recommend.loan_uptake), not just those here
+    left join recommend.loan_uptake u
+        on u.credit_grade = c.credit_grade and u.product_id = l.product_id
+        and u.as_of = $as_of::date
     left join features.product_interactions i
         on i.customer_id = c.customer_id and i.product_id = l.product_id and i.as_of = $as_of::date
     where not exists (

@@ -11,8 +11,8 @@ from pipelines.metadata import COLUMN_SCHEMA
 from wealthgraph import catalog
 from wealthgraph.settings import Settings
 
-# assets that are not a table
-NOT_TABLES = {"serving.published"}
+# assets that are not a table: publishing, and building a customer shard (its own file)
+NOT_TABLES = {"serving.published", "shards.customer_tables"}
 # tables that are not an asset: every landing source's ingest op writes its files' line counts
 # there, in the transaction of its raw, staging and core rows (wealthgraph.ingest.layers), and
 # each reference source's ingest its key (wealthgraph.ingest.unchanged)

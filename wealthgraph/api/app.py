@@ -39,16 +39,19 @@ from wealthgraph.api.models import (
     RecommendationKind,
     Recommendations,
     Served,
+    ShardHealth,
     SocialMap,
     Wealth,
     WealthSummary,
     columns,
 )
-from wealthgraph.api.store import NotPublished, PublishedStore, Snapshot
+from wealthgraph.api.store import NotPublished, PublishedStore, ShardedStore, Snapshot
 
 CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
 KEYS_ENV = "WEALTHGRAPH_API_KEYS"
 PUBLISHED_ENV = "WEALTHGRAPH_PUBLISHED"
+# the customer shards' folder (``<db stem>.shards``): set, each customer is served by their shard
+SHARDS_DIR_ENV = "WEALTHGRAPH_SHARDS_DIR"
 
 CustomerId = Annotated[
     str,
@@ -136,9 +139,14 @@ def keys_from_env() -> set[str]:
     return {key.strip() for key in os.environ.get(KEYS_ENV, "").split(",") if key.strip()}
 
 
-def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
+def create_app(published_root: Path, api_keys: set[str], shards_dir: Path | None = None) -> FastAPI:
     """The API over the versions published under ``published_root``; customer routes accept
     any of ``api_keys`` (at least one: the API never runs open).
+
+    With ``shards_dir`` (``wealthgraph run --shards S`` builds ``<db stem>.shards``) each
+    customer route reads the version its customer's shard published, the shard picked by the
+    hash the shards were cut with (``wealthgraph.shards.shard_of``); ``/health`` adds every
+    shard's version.
 
     Examples
     --------
@@ -157,6 +165,7 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
     if not keys:
         raise ValueError("refusing to serve without an API key")
     store = PublishedStore(published_root)
+    sharded = ShardedStore(shards_dir) if shards_dir is not None else None
     app = FastAPI(
         title="wealthgraph API",
         version="1",
@@ -185,15 +194,27 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
         if not valid:
             raise HTTPException(401, "missing or invalid X-API-Key header")
 
-    async def snapshot() -> Snapshot:
+    async def opened(root: PublishedStore) -> Snapshot:
         try:
             # the common case is one readlink, answered here; opening a version that was just
             # published queries DuckDB, so that runs on the thread pool
-            return store.fresh() or await run_in_threadpool(store.snapshot)
+            return root.fresh() or await run_in_threadpool(root.snapshot)
         except NotPublished as error:
             raise HTTPException(503, str(error)) from None
 
-    Current = Annotated[Snapshot, Depends(snapshot)]
+    async def snapshot() -> Snapshot:
+        return await opened(store)
+
+    async def customer_snapshot(customer_id: CustomerId) -> Snapshot:
+        if sharded is None:
+            return await opened(store)
+        try:
+            return await opened(sharded.for_customer(customer_id))
+        except NotPublished as error:  # no shard layout yet
+            raise HTTPException(503, str(error)) from None
+
+    Hub = Annotated[Snapshot, Depends(snapshot)]
+    Current = Annotated[Snapshot, Depends(customer_snapshot)]
 
     def unknown(snap: Snapshot, customer_id: str, what: str) -> HTTPException:
         if snap.is_known(customer_id):
@@ -208,14 +229,34 @@ def create_app(published_root: Path, api_keys: set[str]) -> FastAPI:
         summary="The version served and its age",
         operation_id="health",
     )
-    async def health(snap: Current) -> Health:
-        """The version served now and how old it is (no key needed)."""
+    async def health(snap: Hub) -> Health:
+        """The version served now and how old it is (no key needed); sharded, each shard's
+        too."""
         published = snap.published
+        shards = None
+        if sharded is not None:
+            try:
+                stores = sharded.stores()
+            except NotPublished as error:
+                raise HTTPException(503, str(error)) from None
+            shards = []
+            for k, shard_store in enumerate(stores):
+                shard = (await opened(shard_store)).published
+                shards.append(
+                    ShardHealth(
+                        shard=k,
+                        version=shard.version,
+                        as_of=shard.as_of,
+                        published_at=shard.published_at,
+                        age_seconds=round(shard.age_seconds(), 3),
+                    )
+                )
         return Health(
             version=published.version,
             as_of=published.as_of,
             published_at=published.published_at,
             age_seconds=round(published.age_seconds(), 3),
+            shards=shards,
         )
 
     customers = APIRouter(
@@ -349,8 +390,14 @@ def _add_docs(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """For ``uvicorn --factory`` (several workers): keys from ``WEALTHGRAPH_API_KEYS``, the
-    root from ``WEALTHGRAPH_PUBLISHED`` or else beside ``WEALTHGRAPH_DB``."""
+    root from ``WEALTHGRAPH_PUBLISHED`` or else beside ``WEALTHGRAPH_DB``, the customer shards
+    from ``WEALTHGRAPH_SHARDS_DIR`` when set."""
     from wealthgraph.settings import Settings
 
     root = os.environ.get(PUBLISHED_ENV)
-    return create_app(Path(root) if root else Settings.from_env().published, keys_from_env())
+    shards = os.environ.get(SHARDS_DIR_ENV)
+    return create_app(
+        Path(root) if root else Settings.from_env().published,
+        keys_from_env(),
+        Path(shards) if shards else None,
+    )

@@ -112,6 +112,28 @@ class Invalid(BaseModel):
     detail: list[InvalidItem] = Field(description="Every problem found, at least one.")
 
 
+class ShardHealth(BaseModel):
+    """One customer shard's published version (a sharded API only)."""
+
+    shard: int = Field(
+        description="The shard, 0 .. S - 1 (wealthgraph.shards.shard_of of a customer id).",
+        examples=[3],
+    )
+    version: str = Field(
+        description="The version the shard's customers are served from now.", examples=[VERSION]
+    )
+    as_of: dt.date | None = Field(
+        description="The shard's as-of date (its latest profile slice).", examples=[AS_OF]
+    )
+    published_at: dt.datetime = Field(
+        description="When the shard's version was published (UTC).",
+        examples=["2026-12-06T06:02:31.508214Z"],
+    )
+    age_seconds: float = Field(
+        description="Seconds since the shard's version was published.", examples=[1086.1]
+    )
+
+
 class Health(BaseModel):
     status: Literal["ok"] = Field(
         default="ok",
@@ -128,6 +150,11 @@ class Health(BaseModel):
     )
     age_seconds: float = Field(
         description="Seconds since that version was published.", examples=[1092.4]
+    )
+    shards: list[ShardHealth] | None = Field(
+        default=None,
+        description="Sharded only (the API serves each customer from their shard): every "
+        "shard's version, by shard. Absent when the API is not sharded.",
     )
 
 

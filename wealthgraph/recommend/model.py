@@ -102,6 +102,16 @@ def als_scores(als: AlternatingLeastSquares, users: np.ndarray) -> np.ndarray:
     return np.maximum(als.user_factors[users] @ als.item_factors.T, 0)
 
 
+@dataclass(frozen=True)
+class Population:
+    """What the blend learns from all its users, for a fit over a part of them (a customer
+    shard): item-item co-holding (items x items) and each segment's popularity (segments x
+    items, rows in the order of the part's segment ids)."""
+
+    cooccurrence: sp.csr_matrix
+    segment_popularity: np.ndarray
+
+
 class SocialBlend:
     """Blend of ALS, social, co-holding and popularity scores over a user x item matrix.
 
@@ -142,12 +152,22 @@ class SocialBlend:
         segments: np.ndarray | None = None,
         show_progress: bool = False,
         item_factors: np.ndarray | None = None,
+        exact_users: bool = False,
+        neighbours: sp.csr_matrix | None = None,
+        population: Population | None = None,
     ) -> SocialBlend:
         """Fit ALS (skipped when its weight is 0) and precompute the other sources.
 
         With ``item_factors`` (one row per item, from an earlier fit of the same setting) ALS
         is warm-started: the item factors are kept and each user's factors are solved against
         them (implicit's ``recalculate_user``), one half-iteration instead of a fit.
+        ``exact_users`` solves the users that way after a fit too (a fit's last user factors
+        were solved against the items before their last update), so any part of the users,
+        solved elsewhere against the same item factors, gets the same factors.
+
+        For a part of the users (a customer shard): ``neighbours`` holds the evidence of users
+        outside the part whom ``ties`` reach (its columns past ``user_items``' rows), and
+        ``population`` the co-holding and segment popularity of all the users.
         """
         # what ALS fits: confidence weighted as ``als_params`` says (log1p by default)
         self.confidence = weigh(user_items, self.als_params)
@@ -159,6 +179,10 @@ class SocialBlend:
             with threadpool_limits(1, "blas"):
                 if item_factors is None:
                     self.als.fit(self.confidence, show_progress=show_progress)
+                    if exact_users:
+                        self.als.user_factors = self.als.recalculate_user(
+                            np.arange(n_users), sp.csr_matrix(self.confidence, dtype=np.float32)
+                        )
                 else:
                     if item_factors.shape != (self.confidence.shape[1], self.als.factors):
                         raise ValueError(
@@ -169,11 +193,25 @@ class SocialBlend:
                     self.als.user_factors = self.als.recalculate_user(
                         np.arange(n_users), sp.csr_matrix(self.confidence, dtype=np.float32)
                     )
-        self.ties = sp.csr_matrix((n_users, n_users), dtype=np.float32)
+        # what the social source reads: the users' evidence, then their neighbours'
+        self.social_held = self.held
+        if neighbours is not None:
+            near = sp.csr_matrix(neighbours, dtype=np.float32, copy=True)
+            near.eliminate_zeros()
+            near.data[:] = 1.0
+            self.social_held = sp.csr_matrix(sp.vstack([self.held, near]))
+        # float64: a sum of a few float32 tie weights is exact there, so the order the ties
+        # are listed in (a shard lists its own customers first) cannot change a score
+        self.ties = sp.csr_matrix((n_users, self.social_held.shape[0]), dtype=np.float64)
         if ties is not None:
-            self.ties = sp.csr_matrix(ties, dtype=np.float32)
+            self.ties = sp.csr_matrix(ties, dtype=np.float64)
             self.ties.setdiag(0)
             self.ties.eliminate_zeros()
+        if population is not None:
+            self.cooccurrence = population.cooccurrence
+            self.segments = np.asarray(segments, dtype=np.int64)
+            self.segment_popularity = population.segment_popularity
+            return self
         # item-item cosine over who holds what: "customers who hold X also hold Y"
         norms = np.sqrt(np.asarray(self.held.sum(axis=0)).ravel())
         scale = sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0))
@@ -201,7 +239,8 @@ class SocialBlend:
             factors = self.als.user_factors[users] @ self.als.item_factors.T
             out["als"] = np.maximum(factors, 0)
         if self.weights.social > 0:
-            out["social"] = (self.ties[users] @ self.held).toarray()
+            social = self.ties[users] @ sp.csr_matrix(self.social_held, dtype=np.float64)
+            out["social"] = social.toarray().astype(np.float32)
         if self.weights.coholding > 0:
             out["coholding"] = (self.held[users] @ self.cooccurrence).toarray()
         if self.weights.popularity > 0:

@@ -18,7 +18,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from wealthgraph.config import PROFILE, RECOMMEND, RecommendConfig, sql_params
-from wealthgraph.recommend.model import BlendWeights, SocialBlend, batches, top_n
+from wealthgraph.recommend.model import BlendWeights, Population, SocialBlend, batches, top_n
 from wealthgraph.sql import query
 
 MODEL_VERSION = "product-social-blend-v1"
@@ -102,13 +102,33 @@ def fit(
     inputs: ProductInputs,
     config: RecommendConfig = RECOMMEND,
     item_factors: np.ndarray | None = None,
+    population: Population | None = None,
 ) -> ProductModel:
     """Fit the social blend on the customer x product evidence of ``inputs``; with
     ``item_factors`` (rows in ``inputs.products`` order: :func:`kept_factors`) its ALS is
-    warm-started from them."""
+    warm-started from them. Either way each customer's factors are solved exactly against the
+    final item factors, so a customer shard handed the same item factors and ``population``
+    (:func:`load_population`) scores its customers as the whole bank's fit does."""
     customers = inputs.customers.select("customer_id").with_row_index("u")
     products = inputs.products.select("product_id").with_row_index("i")
-    evidence = inputs.interactions.join(customers, on="customer_id").join(products, on="product_id")
+    # customers the ties reach who are not the fit's own (another shard's): what they hold
+    # counts for "friends hold it", after the fit's own rows
+    others = (
+        pl.concat(
+            [
+                inputs.ties["src_id"].alias("customer_id"),
+                inputs.ties["dst_id"].alias("customer_id"),
+                inputs.interactions["customer_id"],
+            ]
+        )
+        .unique()
+        .to_frame()
+        .join(customers, on="customer_id", how="anti")
+        .sort("customer_id")
+        .with_row_index("u", offset=customers.height)
+    )
+    everyone = pl.concat([customers, others])
+    evidence = inputs.interactions.join(everyone, on="customer_id").join(products, on="product_id")
     strength = evidence.select(
         "u",
         "i",
@@ -117,21 +137,21 @@ def fit(
         + config.buy_weight * pl.col("buys")
         + config.held_weight * pl.col("is_held").cast(pl.Float64),
     ).filter(pl.col("w") > 0)
-    shape = (customers.height, products.height)
-    user_items = _matrix(strength["u"], strength["i"], strength["w"], shape)
-    ties = (
-        inputs.ties.join(customers.rename({"customer_id": "src_id", "u": "a"}), on="src_id")
-        .join(customers.rename({"customer_id": "dst_id", "u": "b"}), on="dst_id")
+    n, m = customers.height, others.height
+    mine = strength.filter(pl.col("u") < n)
+    user_items = _matrix(mine["u"], mine["i"], mine["w"], (n, products.height))
+    near = strength.filter(pl.col("u") >= n)
+    neighbours = _matrix(near["u"] - n, near["i"], near["w"], (m, products.height))
+    pairs = (
+        inputs.ties.join(everyone.rename({"customer_id": "src_id", "u": "a"}), on="src_id")
+        .join(everyone.rename({"customer_id": "dst_id", "u": "b"}), on="dst_id")
         .select("a", "b", "weight")
     )
-    tie_matrix = _matrix(ties["a"], ties["b"], ties["weight"], (shape[0], shape[0]))
-    tie_matrix = tie_matrix + tie_matrix.T
-    segments = inputs.customers.select(
-        pl.concat_str(pl.col("segment"), pl.col("risk_tolerance").fill_null("none"))
-        .rank("dense")
-        .cast(pl.Int64)
-        - 1
-    ).to_series()
+    both = pl.concat([pairs, pairs.select(a="b", b="a", weight="weight")]).filter(pl.col("a") < n)
+    tie_matrix = sp.csr_matrix(
+        (both["weight"].to_numpy().astype(np.float64), (both["a"], both["b"])), shape=(n, n + m)
+    )
+    segments = _segment_keys(inputs.customers).rank("dense").cast(pl.Int64) - 1
     weights = BlendWeights(
         als=config.als_weight,
         social=config.social_weight,
@@ -139,9 +159,95 @@ def fit(
         popularity=config.popularity_weight,
     )
     model = SocialBlend(weights, als=config.product_als).fit(
-        user_items, tie_matrix, segments.to_numpy(), item_factors=item_factors
+        user_items,
+        tie_matrix,
+        segments.to_numpy(),
+        item_factors=item_factors,
+        exact_users=True,
+        neighbours=neighbours,
+        population=population,
     )
     return ProductModel(inputs, model, customers, products, user_items)
+
+
+def _segment_keys(customers: pl.DataFrame) -> pl.Series:
+    """Each customer's popularity peers: segment and risk tolerance, as one key."""
+    return customers.select(
+        pl.concat_str(pl.col("segment"), pl.col("risk_tolerance").fill_null("none"))
+    ).to_series()
+
+
+def population_tables(fitted: ProductModel) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What the fit learned from all its customers, as the rows a customer shard is handed:
+    co-holding (product_id, other_id, cosine) and popularity per segment (segment_key,
+    product_id, share)."""
+    product_ids = fitted.products["product_id"]
+    cooc = fitted.model.cooccurrence.tocoo()
+    cooccurrence = pl.DataFrame(
+        {
+            "product_id": product_ids.gather(cooc.row),
+            "other_id": product_ids.gather(cooc.col),
+            "cosine": pl.Series(cooc.data, dtype=pl.Float32),
+        }
+    )
+    keys = _segment_keys(fitted.inputs.customers).unique().sort()
+    share = fitted.model.segment_popularity
+    popularity = pl.DataFrame(
+        {
+            "segment_key": keys.gather(np.repeat(np.arange(len(keys)), share.shape[1])),
+            "product_id": product_ids.gather(np.tile(np.arange(share.shape[1]), len(keys))),
+            "share": share.ravel().astype(np.float64),
+        }
+    )
+    return cooccurrence, popularity
+
+
+def load_population(
+    con: duckdb.DuckDBPyConnection, inputs: ProductInputs
+) -> tuple[np.ndarray, Population]:
+    """The item factors, co-holding and segment popularity the hub's fit handed over
+    (recommend.product_factors, .product_cooccurrence, .segment_popularity), in the order of
+    ``inputs``' products and segments: a shard's fit then scores as the hub's did."""
+    products = inputs.products.select("product_id").with_row_index("i")
+    factors = products.join(
+        con.execute("select product_id, factors from recommend.product_factors").pl(),
+        on="product_id",
+        how="left",
+        maintain_order="left",
+    )
+    if factors["factors"].null_count():
+        raise ValueError(f"{factors['factors'].null_count()} products have no item factors")
+    cooc = (
+        con.execute("select product_id, other_id, cosine from recommend.product_cooccurrence")
+        .pl()
+        .join(products, on="product_id")
+        .join(products.rename({"product_id": "other_id", "i": "j"}), on="other_id")
+    )
+    n_items = products.height
+    cooccurrence = sp.csr_matrix(
+        (cooc["cosine"].to_numpy().astype(np.float32), (cooc["i"], cooc["j"])),
+        shape=(n_items, n_items),
+    )
+    keys = _segment_keys(inputs.customers).unique().sort().to_frame("segment_key")
+    shares = (
+        keys.with_row_index("g")
+        .join(products, how="cross")
+        .join(
+            con.execute(
+                "select segment_key, product_id, share from recommend.segment_popularity"
+            ).pl(),
+            on=["segment_key", "product_id"],
+            how="left",
+        )
+        .sort("g", "i")
+    )
+    if shares["share"].null_count():
+        raise ValueError("the hub's segment popularity lacks some of the shard's segments")
+    popularity = shares["share"].to_numpy().reshape(keys.height, n_items)
+    return (
+        np.asarray(factors["factors"].to_list(), dtype=np.float32),
+        Population(cooccurrence, popularity),
+    )
 
 
 def factor_setting(config: RecommendConfig = RECOMMEND) -> str:

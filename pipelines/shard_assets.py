@@ -1,0 +1,112 @@
+"""The customer shards in Dagster: one asset partitioned by day x shard, so that a deployment
+runs the S shards of a day as S separate runs (on separate machines or run workers) once the
+hub's run of that day has finished.
+
+Each partition (day D, shard k) calls ``pipelines.shards.build_shard(hub, k, S)`` on the hub
+warehouse (the warehouse resource's file), which builds and publishes shard k's per-customer
+tables as of the hub's latest day; the partition refuses to run unless that day is D, so a
+partition's materialization always means "shard k built from the hub's run of D". The day
+dimension is the project's ``landing_days`` (pipelines/partitions.py), so the asset's day
+partitions are the hub's, and the dependency on the hub's day-partitioned core tables maps
+day to day. S is ``WEALTHGRAPH_SHARDS`` (default 4): the shard dimension is static, so
+changing S changes the partition set of the asset (``wealthgraph run --shards S`` takes its
+own S).
+
+The shards read the hub only (``read_only``), so the S runs of a day may run at once; none
+may run while the hub's run writes it.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.ingest.vocabularies import VOCABULARIES
+from pipelines.lineage import table_keys
+from pipelines.partitions import landing_days
+from pipelines.resources import Warehouse
+from pipelines.shards import FROM_HUB, build_shard
+from wealthgraph import landing
+from wealthgraph.settings import env_number
+from wealthgraph.warehouse import latest_day
+
+SHARDS_ENV = "WEALTHGRAPH_SHARDS"
+DEFAULT_SHARDS = 4
+CUSTOMER_TABLES = dg.AssetKey(["shards", "customer_tables"])
+# what a shard copies from the hub: every core table (its customers' rows, the reference
+# tables whole) and the graph rows touching its customers (pipelines.shards._copy_from_hub)
+HUB_TABLES = (
+    *(f"core.{name}" for name in (*landing.SOURCES, *VOCABULARIES)),
+    *FROM_HUB,
+)
+
+shards_job = dg.define_asset_job(
+    "shards_job",
+    selection=dg.AssetSelection.assets(CUSTOMER_TABLES),
+    description="Build one customer shard's per-customer tables from the hub's run of a day, "
+    "and publish them.",
+)
+
+
+def shard_count() -> int:
+    """The number of customer shards, S: ``WEALTHGRAPH_SHARDS`` (default 4, at least 1)."""
+    return env_number(SHARDS_ENV, DEFAULT_SHARDS, 1)
+
+
+def shard_partitions(shards: int) -> dg.MultiPartitionsDefinition:
+    """Partitions day (the landed days) x shard ("0" .. "S-1"); keys read ``<day>|<shard>``."""
+    return dg.MultiPartitionsDefinition(
+        {
+            "day": landing_days,
+            "shard": dg.StaticPartitionsDefinition([str(k) for k in range(shards)]),
+        }
+    )
+
+
+def hub_day(hub: Path) -> dt.date:
+    """The day the hub's finished run holds (its latest day, the shards' as-of date)."""
+    if not hub.is_file():
+        raise dg.Failure(description=f"no hub warehouse at {hub}: run main_job first")
+    with duckdb.connect(str(hub), read_only=True) as con:
+        return latest_day(con)
+
+
+def build_shard_asset(shards: int) -> dg.AssetsDefinition:
+    """The ``shards/customer_tables`` asset over ``shards`` customer shards."""
+
+    @dg.asset(
+        key=CUSTOMER_TABLES,
+        group_name="shards",
+        description="One customer shard's per-customer tables, built from the hub's run of "
+        "the day and published (pipelines/shards.py).",
+        deps=table_keys(*HUB_TABLES),
+        partitions_def=shard_partitions(shards),
+    )
+    def customer_tables(
+        context: dg.AssetExecutionContext, warehouse: Warehouse
+    ) -> dg.MaterializeResult:
+        keys = context.partition_key.keys_by_dimension
+        day, shard = dt.date.fromisoformat(keys["day"]), int(keys["shard"])
+        hub = Path(warehouse.database)
+        holds = hub_day(hub)
+        if holds != day:
+            todo = (
+                f"run main_job for {day} first (wealthgraph run --day {day})"
+                if day > holds
+                else f"materialize the partition of {holds} instead"
+            )
+            raise dg.Failure(
+                description=f"the hub {hub} holds {holds}, not {day}: {todo}",
+                allow_retries=False,
+            )
+        built = build_shard(hub, shard, shards)
+        return dg.MaterializeResult(
+            metadata={
+                "customers": dg.MetadataValue.int(built.customers),
+                "seconds": dg.MetadataValue.float(round(built.seconds, 3)),
+                "database": dg.MetadataValue.path(str(built.database)),
+            }
+        )
+
+    return customer_tables
