@@ -200,7 +200,7 @@ def run(
 
 
 def _build_shards(database: Path, shards: int) -> None:
-    from pipelines.shards import BUILT, LAYOUT, build_shard
+    from pipelines.shards import BUILT, build_shard, finish
 
     print(f"shards: {shards}, each building {len(BUILT)} per-customer tables")
     for k in range(shards):
@@ -209,7 +209,8 @@ def _build_shards(database: Path, shards: int) -> None:
             f"  shard {k}: {built.customers:>10,} customers in {built.seconds:6.1f} s  "
             f"{built.database}"
         )
-    print(f"  serve them by customer: wealthgraph serve --sharded ({LAYOUT} names S)")
+    layout = finish(database, shards)
+    print(f"  layout {layout}; serve by customer: wealthgraph serve --sharded")
 
 
 def _check_day(root: Path, day: dt.date, as_of: dt.date | None) -> None:

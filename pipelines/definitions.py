@@ -29,13 +29,19 @@ from pipelines.quality.assets import ingest_audit, landing_files, quarantine, re
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import build_resources
 from pipelines.serving.assets import published
-from pipelines.shard_assets import build_shard_asset, shard_count, shards_job
+from pipelines.shard_assets import (
+    build_shard_asset,
+    build_shards_sensor,
+    shard_count,
+    shards_job,
+)
 from wealthgraph.settings import Settings
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """Definitions for a landing folder and warehouse (default: from the environment)."""
     settings = settings or Settings.from_env()
+    shards = shard_count()
     return dg.Definitions(
         # every table's description and columns come from its sql/<schema>/<name>.yml
         assets=dg.map_asset_specs(
@@ -49,7 +55,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 recommendation_eval,
                 published,
                 # the customer shards, day x shard: a run each, after the hub's run of the day
-                build_shard_asset(shard_count()),
+                build_shard_asset(shards),
                 *dg.load_assets_from_modules(
                     [
                         feature_assets,
@@ -69,7 +75,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         ),
         jobs=[main_job, evaluation_job, shards_job],
         schedules=[daily_schedule, weekly_evaluation],
-        sensors=[landing_files_sensor],
+        sensors=[landing_files_sensor, build_shards_sensor(shards, settings.database)],
         resources=build_resources(settings),
         # one process, one DuckDB writer: steps run in order inside the run
         executor=dg.in_process_executor,

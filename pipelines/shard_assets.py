@@ -13,7 +13,9 @@ changing S changes the partition set of the asset (``wealthgraph run --shards S`
 own S).
 
 The shards read the hub only (``read_only``), so the S runs of a day may run at once; none
-may run while the hub's run writes it.
+may run while the hub's run writes it. ``shards_after_main_job`` (stopped by default: turn it
+on where the shards have machines to run on) requests the S partitions of the hub's day when
+a ``main_job`` run succeeds.
 """
 
 import datetime as dt
@@ -22,11 +24,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.automation import main_job
 from pipelines.ingest.vocabularies import VOCABULARIES
 from pipelines.lineage import table_keys
 from pipelines.partitions import landing_days
 from pipelines.resources import Warehouse
-from pipelines.shards import FROM_HUB, build_shard
+from pipelines.shards import FROM_HUB, all_published, build_shard, finish
 from wealthgraph import landing
 from wealthgraph.settings import env_number
 from wealthgraph.warehouse import latest_day
@@ -72,6 +75,41 @@ def hub_day(hub: Path) -> dt.date:
         return latest_day(con)
 
 
+def shard_run_requests(day: dt.date, shards: int, after: str) -> list[dg.RunRequest]:
+    """One run per shard of ``day``, keyed by the run ``after`` which they follow (a sensor
+    evaluated twice for the same run requests nothing new)."""
+    return [
+        dg.RunRequest(
+            run_key=f"{after}:{k}",
+            partition_key=dg.MultiPartitionKey({"day": day.isoformat(), "shard": str(k)}),
+        )
+        for k in range(shards)
+    ]
+
+
+def build_shards_sensor(shards: int, hub: Path) -> dg.SensorDefinition:
+    """``shards_after_main_job``: when a main_job run succeeds, the S shard runs of the day
+    the hub then holds."""
+
+    @dg.run_status_sensor(
+        name="shards_after_main_job",
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[main_job],
+        request_job=shards_job,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="After each successful main_job run, build the customer shards of the "
+        "day the hub holds (one shards_job run per shard).",
+    )
+    def shards_after_main_job(context: dg.RunStatusSensorContext):
+        try:
+            day = hub_day(hub)
+        except dg.Failure as error:
+            return dg.SkipReason(error.description)
+        return shard_run_requests(day, shards, context.dagster_run.run_id)
+
+    return shards_after_main_job
+
+
 def build_shard_asset(shards: int) -> dg.AssetsDefinition:
     """The ``shards/customer_tables`` asset over ``shards`` customer shards."""
 
@@ -100,7 +138,19 @@ def build_shard_asset(shards: int) -> dg.AssetsDefinition:
                 description=f"the hub {hub} holds {holds}, not {day}: {todo}",
                 allow_retries=False,
             )
-        built = build_shard(hub, shard, shards)
+        try:
+            built = build_shard(hub, shard, shards)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            # DuckDB lets no reader in while a run writes the hub
+            raise dg.Failure(
+                description=f"the hub {hub} is being written (a main_job run): build shard "
+                f"{shard} of {day} after it finishes",
+            ) from None
+        # the last shard of the day to finish switches the API to the day's S shards
+        if all_published(hub, shards, day):
+            finish(hub, shards)
         return dg.MaterializeResult(
             metadata={
                 "customers": dg.MetadataValue.int(built.customers),

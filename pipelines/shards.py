@@ -19,8 +19,10 @@ ranks a topic by what the customer's friends and community read, rows of other s
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +36,7 @@ from pipelines.marts import wealth as wealth_marts
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import Warehouse
 from wealthgraph.config import sql_params
-from wealthgraph.publish import PUBLISHED, publish
+from wealthgraph.publish import PUBLISHED, publish, read_manifest
 from wealthgraph.recommend import products as product_recommender
 from wealthgraph.shards import SHARDED_TABLES, shard_sql
 from wealthgraph.sql import build_days, build_months
@@ -115,7 +117,36 @@ def build_shards(hub: Path, shards: int) -> list[Shard]:
     """Build every shard of a hub warehouse whose run has finished; returns them in order."""
     if shards < 1:
         raise ValueError(f"shards must be at least 1, not {shards}")
-    return [build_shard(hub, k, shards) for k in range(shards)]
+    built = [build_shard(hub, k, shards) for k in range(shards)]
+    finish(hub, shards)
+    return built
+
+
+def finish(hub: Path, shards: int) -> Path:
+    """Once all S shards are built: the layout says S (the API routes by it from then on), and
+    the files of shards numbered S or more, from an earlier layout, go. Returns the layout."""
+    layout = write_layout(hub, shards)
+    for path in layout.parent.glob("shard-*"):
+        number = path.name.removeprefix("shard-").split(".")[0]
+        if number.isdigit() and int(number) >= shards:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    return layout
+
+
+def all_published(hub: Path, shards: int, as_of: dt.date) -> bool:
+    """Whether each of the S shards has published a version as of ``as_of``."""
+    for k in range(shards):
+        root = published_root(hub, k)
+        try:
+            version = read_manifest(root / os.readlink(root / "current"))
+        except (FileNotFoundError, OSError, ValueError, KeyError):
+            return False
+        if str(version.as_of) != as_of.isoformat():  # the manifest keeps it as text
+            return False
+    return True
 
 
 def write_layout(hub: Path, shards: int) -> Path:
@@ -139,11 +170,11 @@ def build_shard(hub: Path, shard: int, shards: int) -> Shard:
     with connect(target) as con:
         con.execute(f"attach '{hub}' as hub (read_only)")
         try:
+            # the hub's day, not the shard's last event: a small shard may have none that day
+            first, as_of = _hub_days(con)
             _copy_from_hub(con, shard, shards)
         finally:
             con.execute("detach hub")
-        first = con.execute("select min(partition_date) from core.events").fetchone()[0]
-        as_of = latest_day(con)
         params = {**sql_params(), "as_of": as_of}
         for table, day in SHARD_DAYS.items():
             build_days(con, *table.split("."), day, first or as_of, as_of, params)
@@ -156,8 +187,18 @@ def build_shard(hub: Path, shard: int, shards: int) -> Shard:
     _materialize(target, AFTER_PRODUCTS)
     with connect(target) as con:
         publish(con, published_root(hub, shard), tables={t: PUBLISHED[t] for t in SHARDED_TABLES})
-    write_layout(hub, shards)
     return Shard(shard, target, customers, time.perf_counter() - start)
+
+
+def _hub_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date]:
+    """(first landed day, as-of day) of the hub attached to ``con`` as ``hub``."""
+    here = con.execute("select current_database()").fetchone()[0]
+    con.execute("use hub")
+    try:
+        first = con.execute("select min(partition_date) from core.events").fetchone()[0]
+        return first, latest_day(con)
+    finally:
+        con.execute(f'use "{here}"')
 
 
 def _recommend(con: duckdb.DuckDBPyConnection, hub: Path, as_of) -> None:
@@ -186,16 +227,18 @@ def _recommend(con: duckdb.DuckDBPyConnection, hub: Path, as_of) -> None:
         )
     finally:
         con.execute("detach hub")
-    inputs = product_recommender.load_inputs(con, as_of)
-    factors, population = product_recommender.load_population(con, inputs)
-    fitted = product_recommender.fit(inputs, item_factors=factors, population=population)
-    frame = product_recommender.recommend(fitted)
-    # the shard's table holds its own customers' rows only, as the hub's does theirs
-    con.execute(
-        "delete from features.product_interactions where as_of = $as_of "
-        "and customer_id in (select customer_id from neighbours)",
-        {"as_of": as_of},
-    )
+    try:
+        inputs = product_recommender.load_inputs(con, as_of)
+        factors, population = product_recommender.load_population(con, inputs)
+        fitted = product_recommender.fit(inputs, item_factors=factors, population=population)
+        frame = product_recommender.recommend(fitted)
+    finally:
+        # the shard's table holds its own customers' rows only, as the hub's does theirs
+        con.execute(
+            "delete from features.product_interactions where as_of = $as_of "
+            "and customer_id in (select customer_id from neighbours)",
+            {"as_of": as_of},
+        )
     write_slice(con, "recommend.products", frame.with_columns(as_of=as_of), None)
 
 

@@ -10,8 +10,9 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from pipelines.shards import LAYOUT, shard_path
+from pipelines.shards import LAYOUT, shard_path, write_layout
 from wealthgraph.api import create_app
+from wealthgraph.api.store import ShardedStore
 from wealthgraph.shards import shard_of
 from wealthgraph.warehouse import VOLATILE_COLUMNS
 
@@ -116,3 +117,23 @@ def test_a_broken_layout_is_503_with_the_fix(sample_warehouse, tmp_path):
         f"nothing is published under x.shards/shard-{k}.published (shard {k} of 2) yet: "
         "build the shards (wealthgraph run --shards 2)"
     )
+    # /health stays up and says which shards serve nothing, and why
+    health = client.get("/health")
+    assert health.status_code == 200
+    assert [(s["shard"], s["version"]) for s in health.json()["shards"]] == [(0, None), (1, None)]
+    assert health.json()["shards"][k]["problem"] == response.json()["detail"]
+
+
+def test_a_rebuild_with_the_same_shard_count_keeps_the_open_shards(sample_shards, tmp_path):
+    hub, _ = sample_shards
+    store = ShardedStore(shard_path(hub, 0).parent)
+    before = store.stores()
+    write_layout(hub, 4)  # what every build does, a new file each time
+    assert store.stores() is before
+    folder = tmp_path / "y.shards"
+    folder.mkdir()
+    (folder / LAYOUT).write_text('{"shards": 2}', encoding="utf-8")
+    other = ShardedStore(folder)
+    two = other.stores()
+    (folder / LAYOUT).write_text('{"shards": 3}', encoding="utf-8")
+    assert len(other.stores()) == 3 and other.stores()[0] is not two[0]

@@ -13,8 +13,8 @@ import pytest
 
 from pipelines.definitions import build_definitions
 from pipelines.run import failures
-from pipelines.shard_assets import CUSTOMER_TABLES, SHARDS_ENV, hub_day
-from pipelines.shards import build_shard, shard_path
+from pipelines.shard_assets import CUSTOMER_TABLES, SHARDS_ENV, hub_day, shard_run_requests
+from pipelines.shards import LAYOUT, build_shard, shard_path
 from tests.conftest import SAMPLE, sample_days
 from wealthgraph.settings import Settings
 
@@ -114,6 +114,8 @@ def test_a_partition_builds_the_shard_build_shard_builds(sample_warehouse, tmp_p
     assert metadata["customers"].value == direct.customers > 0
     assert metadata["database"].value == str(shard_path(hub, 1))
     assert metadata["seconds"].value > 0
+    # one shard of four is no layout yet: the API keeps routing by the last complete one
+    assert not (shard_path(hub, 0).parent / LAYOUT).exists()
     counts = _row_counts(shard_path(hub, 1))
     assert counts == _row_counts(direct.database)
     assert counts["marts.wealth_summary"] > 0
@@ -139,3 +141,17 @@ def test_a_day_the_hub_does_not_hold_fails_and_builds_nothing(
     assert message.startswith(f"the hub {hub} holds {last}, not {day}: ")
     assert message.endswith(todo.format(last=last, day=day))
     assert not shard_path(hub, 1).exists()
+
+
+def test_a_successful_main_job_run_requests_the_days_shards(tmp_path):
+    defs = _defs(tmp_path / "wh.duckdb")
+    sensor = defs.resolve_sensor_def("shards_after_main_job")
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED  # on where shards have machines
+    assert sensor.job_name == "shards_job"
+    day = dt.date(2026, 10, 31)
+    requests = shard_run_requests(day, 4, "run-1")
+    assert [r.partition_key for r in requests] == [f"2026-10-31|{k}" for k in range(4)]
+    assert len({r.run_key for r in requests}) == 4
+    assert {r.run_key for r in shard_run_requests(day, 4, "run-2")}.isdisjoint(
+        {r.run_key for r in requests}
+    )

@@ -3,12 +3,15 @@ row for row, to the tables the single warehouse built."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipelines.shards import BUILT, shard_path
+from pipelines.shards import BUILT, LAYOUT, all_published, finish, shard_path
 from wealthgraph import catalog
 from wealthgraph.shards import SHARDED_TABLES, shard_of, shard_views
 from wealthgraph.warehouse import VOLATILE_COLUMNS, content_hash
@@ -64,3 +67,32 @@ def test_analysts_read_every_shards_published_copy_as_one_table(sharded):
             got = _latest(con, table).drop(VOLATILE_COLUMNS, strict=False)
             assert got.height == expected[table].height > 0
             assert_frame_equal(got, expected[table].select(got.columns), check_dtypes=False)
+
+
+def test_the_layout_names_the_shards_once_all_are_built(sharded):
+    hub, _ = sharded
+    layout = shard_path(hub, 0).parent / LAYOUT
+    assert json.loads(layout.read_text(encoding="utf-8")) == {"shards": 4}
+    with duckdb.connect(str(hub), read_only=True) as con:
+        as_of = con.execute("select max(as_of) from marts.wealth_summary").fetchone()[0]
+    assert all_published(hub, 4, as_of)
+    assert not all_published(hub, 5, as_of)  # no shard 4
+    assert not all_published(hub, 4, as_of - dt.timedelta(days=1))
+
+
+def test_a_smaller_layout_removes_the_shards_beyond_it(tmp_path):
+    hub = tmp_path / "hub.duckdb"
+    folder = shard_path(hub, 0).parent
+    folder.mkdir()
+    for k in range(4):
+        (folder / f"shard-{k}.duckdb").write_bytes(b"")
+        (folder / f"shard-{k}.published").mkdir()
+    finish(hub, 2)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "shard-0.duckdb",
+        "shard-0.published",
+        "shard-1.duckdb",
+        "shard-1.published",
+        LAYOUT,
+    ]
+    assert json.loads((folder / LAYOUT).read_text(encoding="utf-8")) == {"shards": 2}

@@ -241,7 +241,20 @@ def create_app(published_root: Path, api_keys: set[str], shards_dir: Path | None
                 raise HTTPException(503, str(error)) from None
             shards = []
             for k, shard_store in enumerate(stores):
-                shard = (await opened(shard_store)).published
+                try:
+                    shard = (await opened(shard_store)).published
+                except HTTPException as error:  # one shard down: report it, serve the others
+                    shards.append(
+                        ShardHealth(
+                            shard=k,
+                            version=None,
+                            as_of=None,
+                            published_at=None,
+                            age_seconds=None,
+                            problem=error.detail,
+                        )
+                    )
+                    continue
                 shards.append(
                     ShardHealth(
                         shard=k,

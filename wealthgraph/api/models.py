@@ -119,18 +119,29 @@ class ShardHealth(BaseModel):
         description="The shard, 0 .. S - 1 (wealthgraph.shards.shard_of of a customer id).",
         examples=[3],
     )
-    version: str = Field(
-        description="The version the shard's customers are served from now.", examples=[VERSION]
+    version: str | None = Field(
+        description="The version the shard's customers are served from now; null when the "
+        "shard has nothing to serve (see problem).",
+        examples=[VERSION],
     )
     as_of: dt.date | None = Field(
         description="The shard's as-of date (its latest profile slice).", examples=[AS_OF]
     )
-    published_at: dt.datetime = Field(
+    published_at: dt.datetime | None = Field(
         description="When the shard's version was published (UTC).",
         examples=["2026-12-06T06:02:31.508214Z"],
     )
-    age_seconds: float = Field(
+    age_seconds: float | None = Field(
         description="Seconds since the shard's version was published.", examples=[1086.1]
+    )
+    problem: str | None = Field(
+        default=None,
+        description="Why the shard serves nothing, and what to run; null when it serves. Its "
+        "customers get 503 with this message meanwhile; the other shards' customers are served.",
+        examples=[
+            "nothing is published under wealthgraph.shards/shard-3.published (shard 3 "
+            "of 4) yet: build the shards (wealthgraph run --shards 4)"
+        ],
     )
 
 

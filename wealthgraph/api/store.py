@@ -167,7 +167,8 @@ class ShardedStore:
 
     The layout file is checked on every call (one ``stat``, like the ``readlink`` of
     ``current``) and read again when it has changed, so a server started before the first
-    sharded build, or kept running across a change of S, routes by the layout on disk.
+    sharded build, or kept running across a change of S, routes by the layout on disk; the
+    shards' open versions are kept while S stays the same.
     Missing or malformed, or a shard with nothing published: ``NotPublished`` naming what to
     run.
 
@@ -200,7 +201,11 @@ class ShardedStore:
             with self._lock:  # one request reads a changed layout; the others wait for it
                 layout = self._layout
                 if layout is None or layout.key != key:
-                    layout = self._layout = _Layout(key, self._shard_stores(self._count()))
+                    shards = self._count()
+                    # rewritten with the same S (every rebuild writes it): keep the open shards
+                    same = layout is not None and len(layout.stores) == shards
+                    stores = layout.stores if same else self._shard_stores(shards)
+                    layout = self._layout = _Layout(key, stores)
         return layout.stores
 
     @property

@@ -200,6 +200,8 @@ class SocialBlend:
             near.eliminate_zeros()
             near.data[:] = 1.0
             self.social_held = sp.csr_matrix(sp.vstack([self.held, near]))
+        # once here, not per scored batch
+        self.social_held = sp.csr_matrix(self.social_held, dtype=np.float64)
         # float64: a sum of a few float32 tie weights is exact there, so the order the ties
         # are listed in (a shard lists its own customers first) cannot change a score
         self.ties = sp.csr_matrix((n_users, self.social_held.shape[0]), dtype=np.float64)
@@ -239,7 +241,7 @@ class SocialBlend:
             factors = self.als.user_factors[users] @ self.als.item_factors.T
             out["als"] = np.maximum(factors, 0)
         if self.weights.social > 0:
-            social = self.ties[users] @ sp.csr_matrix(self.social_held, dtype=np.float64)
+            social = self.ties[users] @ self.social_held
             out["social"] = social.toarray().astype(np.float32)
         if self.weights.coholding > 0:
             out["coholding"] = (self.held[users] @ self.cooccurrence).toarray()
