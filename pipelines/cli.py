@@ -203,8 +203,18 @@ def _build_shards(database: Path, shards: int) -> None:
     from pipelines.shards import BUILT, build_shard, finish
 
     print(f"shards: {shards}, each building {len(BUILT)} per-customer tables")
+    import duckdb
+
     for k in range(shards):
-        built = build_shard(database, k, shards)
+        try:
+            built = build_shard(database, k, shards)
+        except (RuntimeError, ValueError, duckdb.Error) as error:
+            # the published shards and the layout stay as they were: the API serves on
+            raise UserError(
+                f"shard {k} of {shards} failed: {_one_line(error)} (the run itself succeeded "
+                f"and is published; the shards' last versions are still served: fix it and "
+                f"run again with --shards {shards})"
+            ) from None
         print(
             f"  shard {k}: {built.customers:>10,} customers in {built.seconds:6.1f} s  "
             f"{built.database}"

@@ -166,7 +166,9 @@ def build_shard(hub: Path, shard: int, shards: int) -> Shard:
     start = time.perf_counter()
     target = shard_path(hub, shard)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.unlink(missing_ok=True)
+    # a build killed midway may leave its write-ahead log, which DuckDB would replay
+    for leftover in (target, target.with_name(f"{target.name}.wal")):
+        leftover.unlink(missing_ok=True)
     with connect(target) as con:
         con.execute(f"attach '{hub}' as hub (read_only)")
         try:

@@ -282,3 +282,22 @@ def test_dev_on_a_busy_port_says_so_before_starting(site, capsys):
         f"port {port} on 127.0.0.1 is already in use: stop what uses it or pass --port"
     )
     assert not (site.parent / "wh.dagster").exists()  # nothing started, nothing set up
+
+
+def test_a_failed_shard_is_one_line_and_leaves_the_layout(tmp_path, monkeypatch):
+    import pipelines.shards
+    from pipelines.cli import UserError, _build_shards
+
+    def broken(hub, shard, shards):
+        raise RuntimeError(f"shard shard-{shard}.duckdb failed: marts__social_map: disk full\nmore")
+
+    monkeypatch.setattr(pipelines.shards, "build_shard", broken)
+    with pytest.raises(UserError) as raised:
+        _build_shards(tmp_path / "wh.duckdb", 2)
+    assert str(raised.value) == (
+        "shard 0 of 2 failed: shard shard-0.duckdb failed: marts__social_map: disk full (the "
+        "run itself succeeded and is published; the shards' last versions are still served: "
+        "fix it and run again with --shards 2)"
+    )
+    assert raised.value.code == 1
+    assert not (tmp_path / "wh.shards").exists()

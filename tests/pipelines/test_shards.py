@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import duckdb
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipelines.shards import BUILT, LAYOUT, all_published, finish, shard_path
+from pipelines.shards import BUILT, LAYOUT, all_published, build_shard, finish, shard_path
 from wealthgraph import catalog
 from wealthgraph.shards import SHARDED_TABLES, shard_of, shard_views
 from wealthgraph.warehouse import VOLATILE_COLUMNS, content_hash
@@ -96,3 +101,31 @@ def test_a_smaller_layout_removes_the_shards_beyond_it(tmp_path):
         LAYOUT,
     ]
     assert json.loads((folder / LAYOUT).read_text(encoding="utf-8")) == {"shards": 2}
+
+
+def test_a_shard_build_killed_midway_is_rebuilt_the_same(sharded, tmp_path):
+    hub, built = sharded
+    copy = tmp_path / "hub.duckdb"
+    shutil.copyfile(hub, copy)
+    code = (
+        "from pathlib import Path; from pipelines.shards import build_shard; "
+        f"build_shard(Path({str(copy)!r}), 2, 4)"
+    )
+    with (tmp_path / "log.txt").open("w") as log:
+        child = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=log)
+        target = shard_path(copy, 2)
+        deadline = time.monotonic() + 60
+        # kill -9 once the shard's file is being written
+        while not target.exists() or target.stat().st_size == 0:
+            assert child.poll() is None and time.monotonic() < deadline, "never started"
+            time.sleep(0.05)
+        time.sleep(0.5)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert not (shard_path(copy, 0).parent / LAYOUT).exists()  # no layout from a dead build
+    rebuilt = build_shard(copy, 2, 4)
+    for table in BUILT:
+        with duckdb.connect(str(rebuilt.database), read_only=True) as con:
+            got = content_hash(con, table)
+        with duckdb.connect(str(built[2].database), read_only=True) as con:
+            assert got == content_hash(con, table), table
