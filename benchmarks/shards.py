@@ -79,19 +79,24 @@ def cross_shard_child(hub: Path) -> None:
         print(f"step {event.step_key} {seconds:.1f}")
 
 
-def cross_shard(hub: Path) -> tuple[float, float, float, list[tuple[str, float]]]:
-    """(wall s, CPU s, peak RSS GB, step times) of the cross-shard steps in a fresh process."""
+def measured(argv: list[str]) -> tuple[float, float, float, str, int]:
+    """(wall s, CPU s, peak RSS GB, stdout, exit status) of ``argv`` in a fresh process."""
+    # the child's output goes to a file: a pipe nobody reads until the end fills up and
+    # blocks the child (DuckDB's progress bar alone writes more than a pipe holds)
     with tempfile.TemporaryFile("w+") as log:
         start = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, __file__, "--cross-shard-child", "--hub", str(hub)],
-            stdout=log,
-            text=True,
-        )
+        proc = subprocess.Popen(argv, stdout=log, text=True)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         log.seek(0)
         out = log.read()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024**2, out, status
+
+
+def cross_shard(hub: Path) -> tuple[float, float, float, list[tuple[str, float]]]:
+    """(wall s, CPU s, peak RSS GB, step times) of the cross-shard steps in a fresh process."""
+    argv = [sys.executable, __file__, "--cross-shard-child", "--hub", str(hub)]
+    wall, cpu, rss, out, status = measured(argv)
     if status != 0:
         raise SystemExit(f"the cross-shard steps failed (exit status {status})")
     steps = [
@@ -99,7 +104,7 @@ def cross_shard(hub: Path) -> tuple[float, float, float, list[tuple[str, float]]
         for line in out.splitlines()
         if line.startswith("step ")
     ]
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024**2, steps
+    return wall, cpu, rss, steps
 
 
 def one_shard(hub: Path, shard: int, shards: int) -> tuple[float, float, float, int]:
@@ -108,19 +113,10 @@ def one_shard(hub: Path, shard: int, shards: int) -> tuple[float, float, float, 
         "import sys; from pathlib import Path; from pipelines.shards import build_shard; "
         f"s = build_shard(Path({str(hub)!r}), {shard}, {shards}); print(s.customers)"
     )
-    # the child's output goes to a file: a pipe nobody reads until the end fills up and
-    # blocks the child (DuckDB's progress bar alone writes more than a pipe holds)
-    with tempfile.TemporaryFile("w+") as log:
-        start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        log.seek(0)
-        out = log.read()
+    wall, cpu, rss, out, status = measured([sys.executable, "-c", code])
     if status != 0:
         raise SystemExit(f"shard {shard} of {shards} failed (exit status {status})")
-    cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, usage.ru_maxrss / 1024**2, int(out.strip().splitlines()[-1])
+    return wall, cpu, rss, int(out.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from pipelines.shards import BUILT, shard_path
-from wealthgraph.warehouse import content_hash
+from tests.pipelines.test_shards import assert_shards_add_up
 
 SCRIPT = Path(sys.executable).parent / "wealthgraph"
 USERS = 20_000
@@ -63,12 +63,4 @@ def test_the_run_reports_every_shard_and_every_customer_is_in_one(run_20k):
 @pytest.mark.parametrize("table", BUILT)
 def test_the_shards_add_up_to_the_single_warehouse(run_20k, table):
     hub, _ = run_20k
-    with duckdb.connect(str(hub), read_only=True) as con:
-        rows, digest = content_hash(con, table)
-    parts = []
-    for k in range(SHARDS):
-        with duckdb.connect(str(shard_path(hub, k)), read_only=True) as con:
-            parts.append(content_hash(con, table))
-    assert rows > 0
-    assert sum(r for r, _ in parts) == rows
-    assert sum(d for _, d in parts) == digest
+    assert_shards_add_up(hub, [shard_path(hub, k) for k in range(SHARDS)], table)
