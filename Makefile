@@ -24,9 +24,9 @@ setup: $(VENV)/.synced
 run: setup
 	$(VENV)/bin/wealthgraph run
 
-## lint and run the tests, a test file per worker on both cores (pytest-xdist)
+## lint and run the tests, a test file per worker on both cores (pytest-xdist); the slowest last
 test: setup lint
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile --durations=15
 
 lint: setup
 	$(VENV)/bin/ruff check .

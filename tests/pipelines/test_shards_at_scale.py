@@ -19,6 +19,7 @@ from tests.pipelines.test_shards import assert_shards_add_up
 SCRIPT = Path(sys.executable).parent / "wealthgraph"
 USERS = 20_000
 SHARDS = 4
+WINDOW = ["--days", "10", "--history-months", "3"]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,8 @@ def run_20k(tmp_path_factory) -> tuple[Path, str]:
     env = {**os.environ, "WEALTHGRAPH_DATA": str(root / "landing"), "WEALTHGRAPH_DB": str(hub)}
     log = root / "log.txt"
     for args in (
-        ["generate", "--out", str(root / "landing"), "--users", str(USERS)],
+        # 10 days and 3 month-ends: every customer and tie kind, in a third of 30 days' time
+        ["generate", "--out", str(root / "landing"), "--users", str(USERS), *WINDOW],
         ["run", "--no-evaluation", "--shards", str(SHARDS)],
     ):
         # output to a file: a pipe read only at the end can fill and stall the run
