@@ -31,6 +31,7 @@ from pipelines.partitions import landing_days
 from pipelines.resources import Warehouse
 from pipelines.shards import FROM_HUB, all_published, build_shard, finish
 from wealthgraph import landing
+from wealthgraph.locks import RunLockedError
 from wealthgraph.settings import env_number
 from wealthgraph.warehouse import latest_day
 
@@ -140,6 +141,8 @@ def build_shard_asset(shards: int) -> dg.AssetsDefinition:
             )
         try:
             built = build_shard(hub, shard, shards)
+        except RunLockedError as error:  # the same shard is being built (the CLI, a retry)
+            raise dg.Failure(description=str(error)) from None
         except duckdb.IOException as error:
             if "lock" not in str(error).lower():
                 raise

@@ -36,6 +36,7 @@ from pipelines.marts import wealth as wealth_marts
 from pipelines.recommend import assets as recommend_assets
 from pipelines.resources import Warehouse
 from wealthgraph.config import sql_params
+from wealthgraph.locks import run_lock
 from wealthgraph.publish import PUBLISHED, publish, read_manifest
 from wealthgraph.recommend import products as product_recommender
 from wealthgraph.shards import SHARDED_TABLES, shard_sql
@@ -162,9 +163,16 @@ def write_layout(hub: Path, shards: int) -> Path:
 
 
 def build_shard(hub: Path, shard: int, shards: int) -> Shard:
-    """Shard ``shard`` of ``shards``: core and hub tables of its customers, then its tables."""
-    start = time.perf_counter()
+    """Shard ``shard`` of ``shards``: core and hub tables of its customers, then its tables.
+    One build of a shard at a time (its own run lock): a second is refused at once
+    (``RunLockedError``) rather than deleting the file the first one writes."""
     target = shard_path(hub, shard)
+    with run_lock(target):
+        return _build(hub, shard, shards, target)
+
+
+def _build(hub: Path, shard: int, shards: int, target: Path) -> Shard:
+    start = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
     # a build killed midway may leave its write-ahead log, which DuckDB would replay
     for leftover in (target, target.with_name(f"{target.name}.wal")):

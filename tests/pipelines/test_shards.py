@@ -19,6 +19,7 @@ from polars.testing import assert_frame_equal
 
 from pipelines.shards import BUILT, LAYOUT, all_published, build_shard, finish, shard_path
 from wealthgraph import catalog
+from wealthgraph.locks import RunLockedError
 from wealthgraph.shards import SHARDED_TABLES, shard_of, shard_views
 from wealthgraph.warehouse import VOLATILE_COLUMNS, content_hash
 
@@ -135,3 +136,27 @@ def test_a_shard_build_killed_midway_is_rebuilt_the_same(sharded, tmp_path):
             got = content_hash(con, table)
         with duckdb.connect(str(built[2].database), read_only=True) as con:
             assert got == content_hash(con, table), table
+
+
+def test_a_second_build_of_a_shard_is_refused_and_touches_nothing(sharded, tmp_path):
+    hub, _ = sharded
+    target = shard_path(hub, 1)
+    before = target.stat().st_mtime_ns
+    holder = (
+        "import sys, time; from pathlib import Path; from wealthgraph.locks import run_lock\n"
+        f"with run_lock(Path({str(target)!r})):\n"
+        "    print('held', flush=True); time.sleep(60)\n"
+    )
+    with (tmp_path / "log.txt").open("w") as log:
+        child = subprocess.Popen([sys.executable, "-c", holder], stdout=log)
+    try:
+        deadline = time.monotonic() + 30
+        while "held" not in (tmp_path / "log.txt").read_text():
+            assert child.poll() is None and time.monotonic() < deadline, "the lock was not taken"
+            time.sleep(0.05)
+        with pytest.raises(RunLockedError, match="another wealthgraph run is using"):
+            build_shard(hub, 1, 4)
+    finally:
+        child.kill()
+        child.wait()
+    assert target.stat().st_mtime_ns == before
