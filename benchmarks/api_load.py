@@ -7,6 +7,9 @@ published root, picks ``--customers`` random customers from its recommendations,
 
     .venv/bin/python benchmarks/api_load.py --published /tmp/api100k.published --clients 1 8 32
 
+With ``--shards-dir`` (``<db stem>.shards``) the API routes each customer to their shard's
+version (``wealthgraph serve --sharded``); the customers are drawn from the hub's version.
+
 ``/health`` touches no table, so recommendations/health shows what the DuckDB query costs
 over the HTTP stack. Client and server share the machine (2 cores here): the client's own CPU
 is part of every number, so compare runs made on the same machine at the same time.
@@ -62,8 +65,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(root: Path, port: int, workers: int, key: str) -> subprocess.Popen:
+def start_server(
+    root: Path, port: int, workers: int, key: str, shards_dir: Path | None = None
+) -> subprocess.Popen:
     env = {**os.environ, "WEALTHGRAPH_API_KEYS": key, "WEALTHGRAPH_PUBLISHED": str(root)}
+    if shards_dir is not None:
+        env["WEALTHGRAPH_SHARDS_DIR"] = str(shards_dir)
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "wealthgraph.api.app:app_from_env",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
@@ -134,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--customers", type=int, default=1000, help="random ids to query")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--shards-dir", type=Path, default=None, help="route customers by shard (<db>.shards)"
+    )
     options = parser.parse_args(argv)
 
     version = current(options.published)
@@ -143,10 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         f"published {version.version} (as of {version.as_of}): {rows:,} recommendation rows; "
         f"{len(customers):,} random customers; {options.workers} worker(s); "
         f"{os.cpu_count()} CPUs shared with the client"
+        + (f"; routed by shard from {options.shards_dir}" if options.shards_dir else "")
     )
     key = secrets.token_urlsafe(24)
     port = options.port or free_port()
-    server = start_server(options.published, port, options.workers, key)
+    server = start_server(options.published, port, options.workers, key, options.shards_dir)
     base = f"http://127.0.0.1:{port}"
     header = f"{'endpoint':<16} {'clients':>7} {'requests':>9} {'req/s':>8} "
     header += f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}"
