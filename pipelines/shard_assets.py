@@ -143,6 +143,8 @@ def build_shard_asset(shards: int) -> dg.AssetsDefinition:
             built = build_shard(hub, shard, shards)
         except RunLockedError as error:  # the same shard is being built (the CLI, a retry)
             raise dg.Failure(description=str(error)) from None
+        except ValueError as error:  # a shard too small for the hub's day
+            raise dg.Failure(description=str(error), allow_retries=False) from None
         except duckdb.IOException as error:
             if "lock" not in str(error).lower():
                 raise

@@ -185,6 +185,7 @@ def _build(hub: Path, shard: int, shards: int, target: Path) -> Shard:
             _copy_from_hub(con, shard, shards)
         finally:
             con.execute("detach hub")
+        _check_day(con, shard, shards, as_of)
         params = {**sql_params(), "as_of": as_of}
         for table, day in SHARD_DAYS.items():
             build_days(con, *table.split("."), day, first or as_of, as_of, params)
@@ -198,6 +199,25 @@ def _build(hub: Path, shard: int, shards: int, target: Path) -> Shard:
     with connect(target) as con:
         publish(con, published_root(hub, shard), tables={t: PUBLISHED[t] for t in SHARDED_TABLES})
     return Shard(shard, target, customers, time.perf_counter() - start)
+
+
+def _check_day(con: duckdb.DuckDBPyConnection, shard: int, shards: int, as_of: dt.date) -> None:
+    """ValueError unless the shard's own data reaches the hub's day: its per-customer assets
+    take the day from its rows (``latest_day``), so a shard with no customers, or none active
+    on the hub's day, would build nothing or a day behind."""
+    (customers,) = con.execute("select count(*) from core.customers").fetchone()
+    fix = "use fewer, larger shards"
+    if customers == 0:
+        raise ValueError(f"shard {shard} of {shards} has no customers: {fix}")
+    try:
+        day = latest_day(con)
+    except RuntimeError:
+        day = None
+    if day != as_of:
+        raise ValueError(
+            f"shard {shard} of {shards} has {customers:,} customers and none active on the "
+            f"hub's day {as_of} (their last: {day or 'never'}): {fix}"
+        )
 
 
 def _hub_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date]:

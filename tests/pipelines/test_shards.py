@@ -17,10 +17,18 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipelines.shards import BUILT, LAYOUT, all_published, build_shard, finish, shard_path
+from pipelines.shards import (
+    BUILT,
+    LAYOUT,
+    all_published,
+    build_shard,
+    finish,
+    published_root,
+    shard_path,
+)
 from wealthgraph import catalog
 from wealthgraph.locks import RunLockedError
-from wealthgraph.shards import SHARDED_TABLES, shard_of, shard_views
+from wealthgraph.shards import SHARDED_TABLES, shard_of, shard_sql, shard_views
 from wealthgraph.warehouse import VOLATILE_COLUMNS, content_hash
 
 TABLES = BUILT
@@ -160,3 +168,36 @@ def test_a_second_build_of_a_shard_is_refused_and_touches_nothing(sharded, tmp_p
         child.kill()
         child.wait()
     assert target.stat().st_mtime_ns == before
+
+
+def test_a_shard_with_no_customers_is_refused_before_it_builds(sharded, tmp_path):
+    hub = tmp_path / "hub.duckdb"
+    shutil.copyfile(sharded[0], hub)
+    with duckdb.connect(str(hub), read_only=True) as con:
+        ids = [i for (i,) in con.execute("select customer_id from core.customers").fetchall()]
+    shards = 5000  # more shards than the sample's 2,000 customers
+    empty = next(k for k in range(shards) if k not in {shard_of(i, shards) for i in ids})
+    with pytest.raises(ValueError) as raised:
+        build_shard(hub, empty, shards)
+    assert str(raised.value) == (
+        f"shard {empty} of {shards} has no customers: use fewer, larger shards"
+    )
+    assert not published_root(hub, empty).exists()
+
+
+def test_a_shard_a_day_behind_the_hub_is_refused(sharded, tmp_path):
+    hub = tmp_path / "hub.duckdb"
+    shutil.copyfile(sharded[0], hub)
+    with duckdb.connect(str(hub)) as con:
+        last = con.execute("select max(partition_date) from core.events").fetchone()[0]
+        # shard 3's customers did nothing on the last day; the others did
+        con.execute(
+            f"delete from core.events where partition_date = ? and {shard_sql('user_id', 4)} = 3",
+            [last],
+        )
+    with pytest.raises(
+        ValueError,
+        match=f"shard 3 of 4 has .* customers and none active on "
+        f"the hub's day {last} \\(their last: {last - dt.timedelta(days=1)}\\)",
+    ):
+        build_shard(hub, 3, 4)
