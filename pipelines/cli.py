@@ -200,11 +200,11 @@ def run(
 
 
 def _build_shards(database: Path, shards: int) -> None:
+    import duckdb
+
     from pipelines.shards import BUILT, build_shard, finish
 
     print(f"shards: {shards}, each building {len(BUILT)} per-customer tables")
-    import duckdb
-
     for k in range(shards):
         try:
             built = build_shard(database, k, shards)

@@ -128,18 +128,18 @@ def build_shard_asset(shards: int) -> dg.AssetsDefinition:
         keys = context.partition_key.keys_by_dimension
         day, shard = dt.date.fromisoformat(keys["day"]), int(keys["shard"])
         hub = Path(warehouse.database)
-        holds = hub_day(hub)
-        if holds != day:
-            todo = (
-                f"run main_job for {day} first (wealthgraph run --day {day})"
-                if day > holds
-                else f"materialize the partition of {holds} instead"
-            )
-            raise dg.Failure(
-                description=f"the hub {hub} holds {holds}, not {day}: {todo}",
-                allow_retries=False,
-            )
         try:
+            holds = hub_day(hub)
+            if holds != day:
+                todo = (
+                    f"run main_job for {day} first (wealthgraph run --day {day})"
+                    if day > holds
+                    else f"materialize the partition of {holds} instead"
+                )
+                raise dg.Failure(
+                    description=f"the hub {hub} holds {holds}, not {day}: {todo}",
+                    allow_retries=False,
+                )
             built = build_shard(hub, shard, shards)
         except RunLockedError as error:  # the same shard is being built (the CLI, a retry)
             raise dg.Failure(description=str(error)) from None

@@ -143,7 +143,7 @@ def all_published(hub: Path, shards: int, as_of: dt.date) -> bool:
         root = published_root(hub, k)
         try:
             version = read_manifest(root / os.readlink(root / "current"))
-        except (FileNotFoundError, OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError):  # not published, or a broken manifest
             return False
         if str(version.as_of) != as_of.isoformat():  # the manifest keeps it as text
             return False
@@ -185,13 +185,12 @@ def _build(hub: Path, shard: int, shards: int, target: Path) -> Shard:
             _copy_from_hub(con, shard, shards)
         finally:
             con.execute("detach hub")
-        _check_day(con, shard, shards, as_of)
+        customers = _check_day(con, shard, shards, as_of)
         params = {**sql_params(), "as_of": as_of}
         for table, day in SHARD_DAYS.items():
             build_days(con, *table.split("."), day, first or as_of, as_of, params)
         for table, month in SHARD_MONTHS.items():
             build_months(con, *table.split("."), month, first or as_of, params)
-        (customers,) = con.execute("select count(*) from core.customers").fetchone()
     _materialize(target, SHARD_TABLES)
     with connect(target) as con:
         _recommend(con, hub, as_of)
@@ -201,10 +200,10 @@ def _build(hub: Path, shard: int, shards: int, target: Path) -> Shard:
     return Shard(shard, target, customers, time.perf_counter() - start)
 
 
-def _check_day(con: duckdb.DuckDBPyConnection, shard: int, shards: int, as_of: dt.date) -> None:
-    """ValueError unless the shard's own data reaches the hub's day: its per-customer assets
-    take the day from its rows (``latest_day``), so a shard with no customers, or none active
-    on the hub's day, would build nothing or a day behind."""
+def _check_day(con: duckdb.DuckDBPyConnection, shard: int, shards: int, as_of: dt.date) -> int:
+    """The shard's customers; ValueError unless its own data reaches the hub's day: its
+    per-customer assets take the day from its rows (``latest_day``), so a shard with no
+    customers, or none active on the hub's day, would build nothing or a day behind."""
     (customers,) = con.execute("select count(*) from core.customers").fetchone()
     fix = "use fewer, larger shards"
     if customers == 0:
@@ -218,6 +217,7 @@ def _check_day(con: duckdb.DuckDBPyConnection, shard: int, shards: int, as_of: d
             f"shard {shard} of {shards} has {customers:,} customers and none active on the "
             f"hub's day {as_of} (their last: {day or 'never'}): {fix}"
         )
+    return customers
 
 
 def _hub_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date]:

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from pipelines.shards import LAYOUT, shard_path, write_layout
 from wealthgraph.api import create_app
 from wealthgraph.api.store import ShardedStore
-from wealthgraph.shards import shard_of
+from wealthgraph.publish import PUBLISHED, publish
+from wealthgraph.shards import SHARDED_TABLES, shard_of
 from wealthgraph.warehouse import VOLATILE_COLUMNS
 
 KEY = secrets.token_urlsafe(24)
@@ -137,3 +138,21 @@ def test_a_rebuild_with_the_same_shard_count_keeps_the_open_shards(sample_shards
     two = other.stores()
     (folder / LAYOUT).write_text('{"shards": 3}', encoding="utf-8")
     assert len(other.stores()) == 3 and other.stores()[0] is not two[0]
+
+
+def test_a_shard_version_without_a_served_table_is_503_naming_it(sample_copy, tmp_path):
+    # what a shard built before its recommendations were sharded published
+    folder = tmp_path / "old.shards"
+    tables = {t: PUBLISHED[t] for t in SHARDED_TABLES if t != "marts.recommendations"}
+    publish(sample_copy, folder / "shard-0.published", tables=tables)
+    (folder / LAYOUT).write_text('{"shards": 1}', encoding="utf-8")
+    client = TestClient(create_app(folder / "shard-0.published", {KEY}, folder))
+    response = client.get("/customers/C0000001/wealth", headers=HEADERS)
+    assert response.status_code == 503
+    detail = response.json()["detail"]
+    assert detail.startswith(
+        "the current version under old.shards/shard-0.published (shard 0 of 1)"
+    )
+    assert detail.endswith(
+        "does not hold marts.recommendations: build the shards (wealthgraph run --shards 1)"
+    )

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -155,3 +158,32 @@ def test_a_successful_main_job_run_requests_the_days_shards(tmp_path):
     assert {r.run_key for r in shard_run_requests(day, 4, "run-2")}.isdisjoint(
         {r.run_key for r in requests}
     )
+
+
+def test_a_partition_while_a_run_writes_the_hub_fails_in_one_line(sample_warehouse, tmp_path):
+    day = sample_days()[-1]
+    hub = _hub(sample_warehouse, tmp_path / "hub")
+    writer = (
+        "import duckdb, time\n"
+        f"con = duckdb.connect({str(hub)!r})\n"  # a main_job run holds the hub for writing
+        "print('held', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    log = tmp_path / "writer.txt"
+    with log.open("w") as out:
+        child = subprocess.Popen([sys.executable, "-c", writer], stdout=out)
+    try:
+        deadline = time.monotonic() + 30
+        while "held" not in log.read_text():
+            assert child.poll() is None and time.monotonic() < deadline, "no writer"
+            time.sleep(0.05)
+        result = _run(hub, day.isoformat(), "1")
+    finally:
+        child.kill()
+        child.wait()
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_failure_data.user_failure_data.description == (
+        f"the hub {hub} is being written (a main_job run): build shard 1 of {day} after it finishes"
+    )
+    assert not shard_path(hub, 1).exists()

@@ -244,16 +244,7 @@ def create_app(published_root: Path, api_keys: set[str], shards_dir: Path | None
                 try:
                     shard = (await opened(shard_store)).published
                 except HTTPException as error:  # one shard down: report it, serve the others
-                    shards.append(
-                        ShardHealth(
-                            shard=k,
-                            version=None,
-                            as_of=None,
-                            published_at=None,
-                            age_seconds=None,
-                            problem=error.detail,
-                        )
-                    )
+                    shards.append(ShardHealth(shard=k, problem=error.detail))
                     continue
                 shards.append(
                     ShardHealth(

@@ -120,19 +120,25 @@ class ShardHealth(BaseModel):
         examples=[3],
     )
     version: str | None = Field(
+        default=None,
         description="The version the shard's customers are served from now; null when the "
         "shard has nothing to serve (see problem).",
         examples=[VERSION],
     )
     as_of: dt.date | None = Field(
-        description="The shard's as-of date (its latest profile slice).", examples=[AS_OF]
+        default=None,
+        description="The shard's as-of date (its latest profile slice).",
+        examples=[AS_OF],
     )
     published_at: dt.datetime | None = Field(
+        default=None,
         description="When the shard's version was published (UTC).",
         examples=["2026-12-06T06:02:31.508214Z"],
     )
     age_seconds: float | None = Field(
-        description="Seconds since the shard's version was published.", examples=[1086.1]
+        default=None,
+        description="Seconds since the shard's version was published.",
+        examples=[1086.1],
     )
     problem: str | None = Field(
         default=None,

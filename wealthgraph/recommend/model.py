@@ -169,6 +169,12 @@ class SocialBlend:
         outside the part whom ``ties`` reach (its columns past ``user_items``' rows), and
         ``population`` the co-holding and segment popularity of all the users.
         """
+        if population is not None and self.als_params.weighting in ("bm25", "tfidf"):
+            # their weights use statistics of every row, which a part of the users lacks
+            raise ValueError(
+                "a fit over part of the users needs a per-row weighting, not "
+                f"{self.als_params.weighting}"
+            )
         # what ALS fits: confidence weighted as ``als_params`` says (log1p by default)
         self.confidence = weigh(user_items, self.als_params)
         n_users = self.confidence.shape[0]
@@ -179,10 +185,6 @@ class SocialBlend:
             with threadpool_limits(1, "blas"):
                 if item_factors is None:
                     self.als.fit(self.confidence, show_progress=show_progress)
-                    if exact_users:
-                        self.als.user_factors = self.als.recalculate_user(
-                            np.arange(n_users), sp.csr_matrix(self.confidence, dtype=np.float32)
-                        )
                 else:
                     if item_factors.shape != (self.confidence.shape[1], self.als.factors):
                         raise ValueError(
@@ -190,6 +192,7 @@ class SocialBlend:
                             f"{self.confidence.shape[1]} items x {self.als.factors} factors"
                         )
                     self.als.item_factors = np.ascontiguousarray(item_factors, dtype=np.float32)
+                if item_factors is not None or exact_users:
                     self.als.user_factors = self.als.recalculate_user(
                         np.arange(n_users), sp.csr_matrix(self.confidence, dtype=np.float32)
                     )

@@ -109,12 +109,6 @@ def fit(
     warm-started from them. Either way each customer's factors are solved exactly against the
     final item factors, so a customer shard handed the same item factors and ``population``
     (:func:`load_population`) scores its customers as the whole bank's fit does."""
-    if population is not None and config.product_als.weighting in ("bm25", "tfidf"):
-        # their weights use statistics of every row, which a part of the customers lacks
-        raise ValueError(
-            f"a fit over part of the customers needs a per-row weighting, not "
-            f"{config.product_als.weighting}"
-        )
     customers = inputs.customers.select("customer_id").with_row_index("u")
     products = inputs.products.select("product_id").with_row_index("i")
     # customers the ties reach who are not the fit's own (another shard's): what they hold
